@@ -1,0 +1,28 @@
+package dev.condense.models.encoder;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Map;
+
+/**
+ * The compute engine's seam. Training, pruning, distillation and low rank work only through this interface:
+ * named weights in, outputs and named gradients out. The engine behind it can change (hand-written ND4J kernels
+ * today) without touching the code above it.
+ */
+public interface Encoder {
+
+    EncoderSpec spec();
+
+    /** The live weights by name; optimizers update them in place. */
+    Map<String, INDArray> weights();
+
+    ForwardPass forward(Batch batch);
+
+    /**
+     * The gradient of a loss for every trainable weight.
+     *
+     * @param dLogits      ∂loss/∂logits, [batch, labels]
+     * @param dHiddenExtra extra ∂loss/∂hidden state by hidden-state index (for layer distillation); may be empty
+     */
+    Map<String, INDArray> backward(ForwardPass pass, INDArray dLogits, Map<Integer, INDArray> dHiddenExtra);
+}

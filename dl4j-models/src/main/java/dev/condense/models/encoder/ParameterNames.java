@@ -1,0 +1,95 @@
+package dev.condense.models.encoder;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The one naming scheme for an encoder's weights. Pruning selections, checkpoints, averaging and the ONNX import
+ * all speak these names, so a weight is identified the same way everywhere. Matrices are stored [in, out].
+ */
+public final class ParameterNames {
+
+    public static final String WORD_EMBEDDINGS = "embeddings.word";
+    public static final String POSITION_EMBEDDINGS = "embeddings.position";
+    public static final String TYPE_EMBEDDINGS = "embeddings.type";
+    public static final String EMBEDDING_NORM_GAMMA = "embeddings.norm.gamma";
+    public static final String EMBEDDING_NORM_BETA = "embeddings.norm.beta";
+    public static final String CLASSIFIER_WEIGHT = "classifier.weight";
+    public static final String CLASSIFIER_BIAS = "classifier.bias";
+
+    private ParameterNames() {
+    }
+
+    public static String query(int layer, String part) {
+        return layer(layer) + "attention.query." + part;
+    }
+
+    public static String key(int layer, String part) {
+        return layer(layer) + "attention.key." + part;
+    }
+
+    public static String value(int layer, String part) {
+        return layer(layer) + "attention.value." + part;
+    }
+
+    public static String attentionOutput(int layer, String part) {
+        return layer(layer) + "attention.output." + part;
+    }
+
+    public static String attentionNorm(int layer, String part) {
+        return layer(layer) + "attention.norm." + part;
+    }
+
+    public static String ffnIn(int layer, String part) {
+        return layer(layer) + "ffn.in." + part;
+    }
+
+    public static String ffnOut(int layer, String part) {
+        return layer(layer) + "ffn.out." + part;
+    }
+
+    public static String ffnNorm(int layer, String part) {
+        return layer(layer) + "ffn.norm." + part;
+    }
+
+    private static String layer(int layer) {
+        return "layer." + layer + ".";
+    }
+
+    /** Every weight of the spec, in a fixed order (embeddings, layers, classifier) with its shape. */
+    public static List<Shaped> all(EncoderSpec s) {
+        List<Shaped> out = new ArrayList<>();
+        int h = s.hidden();
+        out.add(new Shaped(WORD_EMBEDDINGS, s.vocabSize(), h));
+        out.add(new Shaped(POSITION_EMBEDDINGS, s.maxPositions(), h));
+        out.add(new Shaped(TYPE_EMBEDDINGS, s.typeVocabSize(), h));
+        out.add(new Shaped(EMBEDDING_NORM_GAMMA, h));
+        out.add(new Shaped(EMBEDDING_NORM_BETA, h));
+        for (int l = 0; l < s.layers(); l++) {
+            for (String m : new String[] {query(l, ""), key(l, ""), value(l, ""), attentionOutput(l, "")}) {
+                out.add(new Shaped(m + "weight", h, h));
+                out.add(new Shaped(m + "bias", h));
+            }
+            out.add(new Shaped(attentionNorm(l, "gamma"), h));
+            out.add(new Shaped(attentionNorm(l, "beta"), h));
+            out.add(new Shaped(ffnIn(l, "weight"), h, s.ffn()));
+            out.add(new Shaped(ffnIn(l, "bias"), s.ffn()));
+            out.add(new Shaped(ffnOut(l, "weight"), s.ffn(), h));
+            out.add(new Shaped(ffnOut(l, "bias"), h));
+            out.add(new Shaped(ffnNorm(l, "gamma"), h));
+            out.add(new Shaped(ffnNorm(l, "beta"), h));
+        }
+        out.add(new Shaped(CLASSIFIER_WEIGHT, h, s.numLabels()));
+        out.add(new Shaped(CLASSIFIER_BIAS, s.numLabels()));
+        return out;
+    }
+
+    /** Biases, LayerNorm scales and shifts are conventionally exempt from weight decay. */
+    public static boolean isDecayExempt(String name) {
+        return name.endsWith(".bias") || name.endsWith(".gamma") || name.endsWith(".beta");
+    }
+
+    /** A weight's name with its shape. */
+    public record Shaped(String name, long... shape) {
+    }
+}

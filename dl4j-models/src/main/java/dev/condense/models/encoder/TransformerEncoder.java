@@ -1,0 +1,244 @@
+package dev.condense.models.encoder;
+
+import dev.condense.models.nn.Embedding;
+import dev.condense.models.nn.LayerNorm;
+import dev.condense.models.nn.Linear;
+import dev.condense.models.state.ModelState;
+import dev.condense.models.state.Tensor;
+import dev.condense.models.state.TensorMap;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static dev.condense.models.encoder.ParameterNames.CLASSIFIER_BIAS;
+import static dev.condense.models.encoder.ParameterNames.CLASSIFIER_WEIGHT;
+import static dev.condense.models.encoder.ParameterNames.EMBEDDING_NORM_BETA;
+import static dev.condense.models.encoder.ParameterNames.EMBEDDING_NORM_GAMMA;
+import static dev.condense.models.encoder.ParameterNames.POSITION_EMBEDDINGS;
+import static dev.condense.models.encoder.ParameterNames.TYPE_EMBEDDINGS;
+import static dev.condense.models.encoder.ParameterNames.WORD_EMBEDDINGS;
+
+/**
+ * A BERT-layout encoder with mean pooling and a linear classifier, computed with hand-written ND4J forward and
+ * backward passes: GEMMs and batched matmuls do the work, with no graph interpreter in between. Gradients are
+ * checked against finite differences (and float32 outputs against onnxruntime) in the tests.
+ */
+public final class TransformerEncoder implements Encoder {
+
+    /** Added to attention scores of padded keys; exp of it underflows to exactly 0 in float and double. */
+    private static final double PAD_BIAS = -1e9;
+
+    private final EncoderSpec spec;
+    private final Map<String, INDArray> weights;
+    private final Set<String> frozen;
+    private final List<EncoderLayer> layers = new ArrayList<>();
+
+    private TransformerEncoder(EncoderSpec spec, Map<String, INDArray> weights, Set<String> frozen) {
+        this.spec = spec;
+        this.weights = weights;
+        this.frozen = Set.copyOf(frozen);
+        for (int l = 0; l < spec.layers(); l++) {
+            layers.add(new EncoderLayer(l, spec, weights));
+        }
+    }
+
+    /** Builds the engine on a copy of the state's weights in {@code dtype}; {@code frozen} weights get no gradient. */
+    public static TransformerEncoder of(ModelState state, DataType dtype, Set<String> frozen) {
+        Map<String, INDArray> w = new LinkedHashMap<>();
+        for (ParameterNames.Shaped s : ParameterNames.all(state.spec())) {
+            Tensor t = state.weights().get(s.name());
+            w.put(s.name(), Nd4j.create(t.data(), t.shape(), 'c').castTo(dtype));
+        }
+        for (String name : frozen) {
+            if (!w.containsKey(name)) {
+                throw new IllegalArgumentException("cannot freeze unknown weight '" + name + "'");
+            }
+        }
+        return new TransformerEncoder(state.spec(), w, frozen);
+    }
+
+    @Override
+    public EncoderSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public Map<String, INDArray> weights() {
+        return weights;
+    }
+
+    public Set<String> frozen() {
+        return frozen;
+    }
+
+    /** A plain-array snapshot of the current weights. */
+    public ModelState toState() {
+        TensorMap map = new TensorMap();
+        weights.forEach((name, arr) -> map.put(name,
+                new Tensor(arr.shape().clone(), arr.castTo(DataType.FLOAT).dup('c').data().asFloat())));
+        return new ModelState(spec, map);
+    }
+
+    /** Replaces the weights' values (shapes must match) without rebuilding the engine. */
+    public void load(TensorMap values) {
+        values.asMap().forEach((name, t) -> {
+            INDArray target = weights.get(name);
+            if (target == null) {
+                throw new IllegalArgumentException("no weight named '" + name + "'");
+            }
+            target.assign(Nd4j.create(t.data(), t.shape(), 'c').castTo(target.dataType()));
+        });
+    }
+
+    @Override
+    public Pass forward(Batch batch) {
+        DataType dtype = weights.get(WORD_EMBEDDINGS).dataType();
+        int b = batch.size();
+        int len = batch.length();
+        if (len > spec.maxPositions()) {
+            throw new IllegalArgumentException("batch length " + len + " exceeds " + spec.maxPositions() + " positions");
+        }
+        INDArray mask = Nd4j.create(batch.mask(), new long[] {b, len}, 'c').castTo(dtype);
+        INDArray keyBias = mask.rsub(1.0).muli(PAD_BIAS);
+        INDArray embedded = Embedding.lookup(weights.get(WORD_EMBEDDINGS), batch.ids())
+                .addi(Embedding.lookup(weights.get(POSITION_EMBEDDINGS), positions(b, len)))
+                .addi(Embedding.lookup(weights.get(TYPE_EMBEDDINGS), batch.typeIds()));
+        LayerNorm.Result embNorm = LayerNorm.forward(embedded, weights.get(EMBEDDING_NORM_GAMMA),
+                weights.get(EMBEDDING_NORM_BETA), spec.layerNormEps());
+        List<EncoderLayer.Cache> caches = new ArrayList<>(layers.size());
+        List<INDArray> hidden = new ArrayList<>(layers.size() + 1);
+        INDArray x = embNorm.output();
+        hidden.add(x);
+        for (EncoderLayer layer : layers) {
+            EncoderLayer.Cache c = layer.forward(x, keyBias, b, len);
+            caches.add(c);
+            x = c.output();
+            hidden.add(x);
+        }
+        INDArray pooling = poolingMatrix(batch, dtype);
+        INDArray pooled = pooling.mmul(x);
+        INDArray logits = Linear.forward(pooled, weights.get(CLASSIFIER_WEIGHT), weights.get(CLASSIFIER_BIAS));
+        return new Pass(batch, logits, hidden, pooled, pooling, embNorm, caches);
+    }
+
+    @Override
+    public Map<String, INDArray> backward(ForwardPass forwardPass, INDArray dLogits,
+                                          Map<Integer, INDArray> dHiddenExtra) {
+        Pass pass = (Pass) forwardPass;
+        Batch batch = pass.batch();
+        Map<String, INDArray> grads = new LinkedHashMap<>();
+        java.util.function.Function<String, INDArray> grad = name -> frozen.contains(name) ? null
+                : grads.computeIfAbsent(name, n -> weights.get(n).ulike().assign(0));
+
+        INDArray dPooled = Linear.backward(pass.pooled(), weights.get(CLASSIFIER_WEIGHT), dLogits,
+                grad.apply(CLASSIFIER_WEIGHT), grad.apply(CLASSIFIER_BIAS), true);
+        INDArray dx = pass.pooling.transpose().mmul(dPooled);
+        for (int l = layers.size() - 1; l >= 0; l--) {
+            addExtra(dx, dHiddenExtra, l + 1);
+            dx = layers.get(l).backward(pass.caches.get(l), dx, grad, batch.size(), batch.length());
+        }
+        addExtra(dx, dHiddenExtra, 0);
+        INDArray dEmbedded = LayerNorm.backward(pass.embNorm, dx, weights.get(EMBEDDING_NORM_GAMMA),
+                grad.apply(EMBEDDING_NORM_GAMMA), grad.apply(EMBEDDING_NORM_BETA));
+        embeddingGradients(batch, dEmbedded, grad);
+        return grads;
+    }
+
+    private void embeddingGradients(Batch batch, INDArray dEmbedded,
+                                    java.util.function.Function<String, INDArray> grad) {
+        INDArray dWord = grad.apply(WORD_EMBEDDINGS);
+        if (dWord != null) {
+            Embedding.scatterAdd(dWord, batch.ids(), dEmbedded);
+        }
+        INDArray dType = grad.apply(TYPE_EMBEDDINGS);
+        if (dType != null) {
+            Embedding.scatterAdd(dType, batch.typeIds(), dEmbedded);
+        }
+        INDArray dPos = grad.apply(POSITION_EMBEDDINGS);
+        if (dPos != null) {
+            INDArray perPosition = dEmbedded.reshape('c', batch.size(), batch.length(), spec.hidden()).sum(0);
+            dPos.get(NDArrayIndex.interval(0, batch.length()), NDArrayIndex.all()).addi(perPosition);
+        }
+    }
+
+    private static void addExtra(INDArray dx, Map<Integer, INDArray> extra, int index) {
+        INDArray d = extra.get(index);
+        if (d != null) {
+            dx.addi(d);
+        }
+    }
+
+    private static int[] positions(int batch, int length) {
+        int[] p = new int[batch * length];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = i % length;
+        }
+        return p;
+    }
+
+    /** [batch, batch·length] with 1/count at each real token of its row: mean pooling as one small GEMM. */
+    private static INDArray poolingMatrix(Batch batch, DataType dtype) {
+        int b = batch.size();
+        int len = batch.length();
+        float[] p = new float[b * b * len];
+        for (int i = 0; i < b; i++) {
+            int count = 0;
+            for (int t = 0; t < len; t++) {
+                count += (int) batch.mask()[i * len + t];
+            }
+            for (int t = 0; t < len; t++) {
+                p[i * b * len + i * len + t] = batch.mask()[i * len + t] / Math.max(1, count);
+            }
+        }
+        return Nd4j.create(p, new long[] {b, (long) b * len}, 'c').castTo(dtype);
+    }
+
+    /** This engine's forward pass: public outputs plus the caches its backward pass reads. */
+    public static final class Pass implements ForwardPass {
+        private final Batch batch;
+        private final INDArray logits;
+        private final List<INDArray> hidden;
+        private final INDArray pooled;
+        private final INDArray pooling;
+        private final LayerNorm.Result embNorm;
+        private final List<EncoderLayer.Cache> caches;
+
+        private Pass(Batch batch, INDArray logits, List<INDArray> hidden, INDArray pooled, INDArray pooling,
+                     LayerNorm.Result embNorm, List<EncoderLayer.Cache> caches) {
+            this.batch = batch;
+            this.logits = logits;
+            this.hidden = hidden;
+            this.pooled = pooled;
+            this.pooling = pooling;
+            this.embNorm = embNorm;
+            this.caches = caches;
+        }
+
+        @Override
+        public Batch batch() {
+            return batch;
+        }
+
+        @Override
+        public INDArray logits() {
+            return logits;
+        }
+
+        @Override
+        public List<INDArray> hiddenStates() {
+            return hidden;
+        }
+
+        @Override
+        public INDArray pooled() {
+            return pooled;
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package dev.condense.models.state;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Named tensors in a fixed order: weights, optimizer moments, pruning scores. Supports the arithmetic the
+ * averaging needs (scaled sums) and a compact binary form. The order of insertion is the order on the wire.
+ */
+public final class TensorMap {
+
+    private final LinkedHashMap<String, Tensor> tensors = new LinkedHashMap<>();
+
+    public TensorMap put(String name, Tensor tensor) {
+        tensors.put(name, tensor);
+        return this;
+    }
+
+    public Tensor get(String name) {
+        Tensor t = tensors.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException("no tensor named '" + name + "'; have " + tensors.keySet());
+        }
+        return t;
+    }
+
+    public boolean contains(String name) {
+        return tensors.containsKey(name);
+    }
+
+    public Set<String> names() {
+        return Collections.unmodifiableSet(tensors.keySet());
+    }
+
+    public Map<String, Tensor> asMap() {
+        return Collections.unmodifiableMap(tensors);
+    }
+
+    public int size() {
+        return tensors.size();
+    }
+
+    public long parameterCount() {
+        long n = 0;
+        for (Tensor t : tensors.values()) {
+            n += t.size();
+        }
+        return n;
+    }
+
+    public TensorMap copy() {
+        TensorMap out = new TensorMap();
+        tensors.forEach((k, v) -> out.put(k, v.copy()));
+        return out;
+    }
+
+    /** A map with the same names and shapes, all zeros. */
+    public TensorMap zerosLike() {
+        TensorMap out = new TensorMap();
+        tensors.forEach((k, v) -> out.put(k, Tensor.zeros(v.shape())));
+        return out;
+    }
+
+    /** this += scale · other, name by name; both must hold the same names and shapes. */
+    public TensorMap addScaled(TensorMap other, double scale) {
+        if (!tensors.keySet().equals(other.tensors.keySet())) {
+            throw new IllegalArgumentException("tensor names differ: " + tensors.keySet() + " vs " + other.names());
+        }
+        float s = (float) scale;
+        tensors.forEach((name, t) -> {
+            float[] a = t.data();
+            float[] b = other.get(name).data();
+            if (a.length != b.length) {
+                throw new IllegalArgumentException("size of '" + name + "' differs: " + a.length + " vs " + b.length);
+            }
+            for (int i = 0; i < a.length; i++) {
+                a[i] += s * b[i];
+            }
+        });
+        return this;
+    }
+
+    /** this *= scale. */
+    public TensorMap scale(double scale) {
+        float s = (float) scale;
+        for (Tensor t : tensors.values()) {
+            float[] a = t.data();
+            for (int i = 0; i < a.length; i++) {
+                a[i] *= s;
+            }
+        }
+        return this;
+    }
+
+    public void writeTo(DataOutputStream out) throws IOException {
+        out.writeInt(tensors.size());
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            Tensor t = e.getValue();
+            out.writeUTF(e.getKey());
+            out.writeInt(t.shape().length);
+            for (long d : t.shape()) {
+                out.writeLong(d);
+            }
+            ByteBuffer buf = ByteBuffer.allocate(t.data().length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            buf.asFloatBuffer().put(t.data());
+            out.write(buf.array());
+        }
+    }
+
+    public static TensorMap readFrom(DataInputStream in) throws IOException {
+        int count = in.readInt();
+        if (count < 0) {
+            throw new IOException("corrupt tensor map: negative count " + count);
+        }
+        TensorMap map = new TensorMap();
+        for (int i = 0; i < count; i++) {
+            String name = in.readUTF();
+            int rank = in.readInt();
+            if (rank < 0 || rank > 8) {
+                throw new IOException("corrupt tensor map: rank " + rank + " for '" + name + "'");
+            }
+            long[] shape = new long[rank];
+            long n = 1;
+            for (int d = 0; d < rank; d++) {
+                shape[d] = in.readLong();
+                n *= shape[d];
+            }
+            if (n < 0 || n > Integer.MAX_VALUE / Float.BYTES) {
+                throw new IOException("corrupt tensor map: " + n + " values for '" + name + "'");
+            }
+            byte[] bytes = new byte[(int) n * Float.BYTES];
+            in.readFully(bytes);
+            float[] data = new float[(int) n];
+            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
+            map.put(name, new Tensor(shape, data));
+        }
+        return map;
+    }
+}

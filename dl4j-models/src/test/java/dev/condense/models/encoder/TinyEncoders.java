@@ -1,0 +1,43 @@
+package dev.condense.models.encoder;
+
+import dev.condense.models.state.ModelState;
+import dev.condense.models.state.Tensor;
+import dev.condense.models.state.TensorMap;
+import dev.condense.models.text.Encoding;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** Small random encoders and batches for tests whose numbers a reader can follow. */
+public final class TinyEncoders {
+
+    private TinyEncoders() {
+    }
+
+    public static EncoderSpec spec() {
+        return new EncoderSpec(20, 16, 2, 8, 2, 2, 12, 1e-5, 3);
+    }
+
+    /** Weights ~ U(-0.5, 0.5), LayerNorm scales near 1, from a fixed seed. */
+    public static ModelState randomState(EncoderSpec spec, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        TensorMap w = new TensorMap();
+        for (ParameterNames.Shaped s : ParameterNames.all(spec)) {
+            Tensor t = Tensor.zeros(s.shape());
+            for (int i = 0; i < t.size(); i++) {
+                t.data()[i] = (float) (r.nextDouble() - 0.5) + (s.name().endsWith("gamma") ? 1f : 0f);
+            }
+            w.put(s.name(), t);
+        }
+        return new ModelState(spec, w);
+    }
+
+    /** Three examples of lengths 5, 3 and 4 (so two are padded), with a repeated id and both segments. */
+    public static Batch batch() {
+        List<Encoding> examples = List.of(
+                new Encoding(new int[] {1, 7, 7, 3, 2}, new int[] {0, 0, 0, 1, 1}),
+                new Encoding(new int[] {1, 9, 2}, new int[] {0, 0, 0}),
+                new Encoding(new int[] {1, 4, 7, 2}, new int[] {0, 0, 1, 1}));
+        return Batch.of(examples, new int[] {2, 0, 1});
+    }
+}
