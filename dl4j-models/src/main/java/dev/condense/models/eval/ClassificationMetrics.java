@@ -19,6 +19,20 @@ public final class ClassificationMetrics implements Serializable {
     }
 
 
+    /** Rebuilds metrics from their parts (deserialisation). */
+    public static ClassificationMetrics of(long[][] confusion, double lossSum) {
+        ClassificationMetrics m = new ClassificationMetrics(confusion.length);
+        for (int i = 0; i < confusion.length; i++) {
+            System.arraycopy(confusion[i], 0, m.confusion[i], 0, confusion.length);
+        }
+        m.lossSum = lossSum;
+        return m;
+    }
+
+    public double lossSum() {
+        return lossSum;
+    }
+
     public void addLoss(double loss) {
         lossSum += loss;
     }

@@ -87,6 +87,28 @@ public final class TensorMap {
         return this;
     }
 
+    /**
+     * this = a·this + b·other, element by element, computed in double and rounded once. The expression is
+     * symmetric, so mixing x into y gives bit for bit what mixing y into x gives: the property a reduction in
+     * arbitrary order needs to be reproducible.
+     */
+    public TensorMap mix(double a, TensorMap other, double b) {
+        if (!tensors.keySet().equals(other.tensors.keySet())) {
+            throw new IllegalArgumentException("tensor names differ: " + tensors.keySet() + " vs " + other.names());
+        }
+        tensors.forEach((name, tensor) -> {
+            float[] x = tensor.data();
+            float[] y = other.get(name).data();
+            if (x.length != y.length) {
+                throw new IllegalArgumentException("size of '" + name + "' differs: " + x.length + " vs " + y.length);
+            }
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (a * x[i] + b * y[i]);
+            }
+        });
+        return this;
+    }
+
     /** this *= scale. */
     public TensorMap scale(double scale) {
         float s = (float) scale;

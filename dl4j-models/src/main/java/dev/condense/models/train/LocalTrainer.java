@@ -2,9 +2,11 @@ package dev.condense.models.train;
 
 import dev.condense.models.encoder.Batch;
 import dev.condense.models.encoder.TransformerEncoder;
+import dev.condense.models.nn.StepWorkspace;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -17,6 +19,8 @@ import java.util.Map;
  * one. Deterministic for the same state and batches; knows nothing of Spark.
  */
 public final class LocalTrainer {
+
+    private static final String WORKSPACE = "condense-train-step";
 
     private final OptimizerSettings settings;
 
@@ -35,11 +39,13 @@ public final class LocalTrainer {
         long step = start.step();
         while (done < steps && batches.hasNext()) {
             Batch batch = batches.next();
-            var pass = encoder.forward(batch);
-            CrossEntropy.Result ce = CrossEntropy.of(pass.logits(), batch.labels(), 1.0 / batch.size());
-            Map<String, INDArray> grads = encoder.backward(pass, ce.dLogits(), Map.of());
-            adam.step(encoder.weights(), grads, m, v, ++step);
-            lossSum += ce.lossSum();
+            try (MemoryWorkspace ws = StepWorkspace.open(WORKSPACE)) {
+                var pass = encoder.forward(batch);
+                CrossEntropy.Result ce = CrossEntropy.of(pass.logits(), batch.labels(), 1.0 / batch.size());
+                Map<String, INDArray> grads = encoder.backward(pass, ce.dLogits(), Map.of());
+                adam.step(encoder.weights(), grads, m, v, ++step);
+                lossSum += ce.lossSum();
+            }
             examples += batch.size();
             done++;
         }

@@ -1,0 +1,147 @@
+package dev.condense.models.bench;
+
+import dev.condense.models.encoder.Batch;
+import dev.condense.models.encoder.EncoderSpec;
+import dev.condense.models.encoder.ParameterNames;
+import dev.condense.models.encoder.TransformerEncoder;
+import dev.condense.models.nn.StepWorkspace;
+import dev.condense.models.pretrained.MiniLm;
+import dev.condense.models.state.ModelState;
+import dev.condense.models.text.Encoding;
+import dev.condense.models.text.WordPieceTokenizer;
+import dev.condense.models.train.LearningRateSchedule;
+import dev.condense.models.train.LocalTrainer;
+import dev.condense.models.train.OptimizerSettings;
+import dev.condense.models.train.TrainingState;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The speed benchmark (a command, not a test): one MiniLM training step at batch 32 × length 64 and at SST-2's
+ * real lengths, one forward pass, and a 1024³ GEMM into a preallocated output as the machine's reference rate.
+ * Usage: {@code StepBenchmark <sst2 train.tsv> [repeats]}. Thread counts come from OMP_NUM_THREADS.
+ */
+public final class StepBenchmark {
+
+    private StepBenchmark() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path tsv = Path.of(args.length > 0 ? args[0] : "data-samples/sst2/train.tsv");
+        int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        System.out.printf("threads: OMP_NUM_THREADS=%s, cores=%d%n", System.getenv("OMP_NUM_THREADS"),
+                Runtime.getRuntime().availableProcessors());
+        double gemmRate = gemmGflops(repeats);
+        System.out.printf("GEMM 1024^3 (float, preallocated output): %.1f GFLOP/s%n", gemmRate);
+
+        ModelState state = MiniLm.classifier(2, 1);
+        WordPieceTokenizer tok = MiniLm.tokenizer();
+        Batch fixed = fixedBatch(32, 64);
+        Batch real = realBatch(tok, tsv, 32);
+        System.out.printf("SST-2 batch: 32 sentences, padded length %d, %d real tokens%n", real.length(),
+                real.tokens());
+
+        for (Batch b : List.of(fixed, real)) {
+            String label = b == fixed ? "32x64" : "32xSST-2";
+            TransformerEncoder enc = TransformerEncoder.of(state, DataType.FLOAT, Set.of());
+            double fwdMs = timeMs(repeats, () -> {
+                try (var ws = StepWorkspace.open("bench-forward")) {
+                    return enc.forward(b).logits().getDouble(0);
+                }
+            });
+            report(label + " forward", fwdMs, b, forwardFlops(state.spec(), b), gemmRate);
+            for (Set<String> frozen : List.of(Set.<String>of(), Set.of(ParameterNames.WORD_EMBEDDINGS))) {
+                double stepMs = trainStepMs(state, b, frozen, repeats);
+                report(label + " train step" + (frozen.isEmpty() ? "" : " (word embeddings frozen)"), stepMs, b,
+                        3 * forwardFlops(state.spec(), b), gemmRate);
+            }
+        }
+    }
+
+    private static void report(String what, double ms, Batch b, double flops, double gemmRate) {
+        double gflops = flops / ms / 1e6;
+        System.out.printf("%-48s %8.1f ms  %8.0f tokens/s  %6.1f GFLOP/s  %5.1f%% of GEMM%n", what, ms,
+                b.size() * b.length() / (ms / 1000), gflops, 100 * gflops / gemmRate);
+    }
+
+    private static double trainStepMs(ModelState state, Batch b, Set<String> frozen, int repeats) {
+        OptimizerSettings settings = new OptimizerSettings(new LearningRateSchedule(1e-5, 0, 1000), 0.9, 0.999,
+                1e-8, 0.01, 1.0, frozen);
+        LocalTrainer trainer = new LocalTrainer(settings);
+        TrainingState start = TrainingState.start(state, frozen);
+        trainer.train(start, Collections.nCopies(2, b).iterator(), 2);
+        int steps = repeats;
+        long t0 = System.nanoTime();
+        trainer.train(start, Collections.nCopies(steps + 1, b).iterator(), steps + 1);
+        long t1 = System.nanoTime();
+        trainer.train(start, Collections.nCopies(1, b).iterator(), 1);
+        long t2 = System.nanoTime();
+        // the difference removes the per-call cost of building the engine and copying state in and out
+        return ((t1 - t0) - (t2 - t1)) / 1e6 / steps;
+    }
+
+    /** Matmul FLOPs of one forward pass over all padded positions. */
+    static double forwardFlops(EncoderSpec s, Batch b) {
+        double n = (double) b.size() * b.length();
+        double perLayer = 2 * n * (4.0 * s.hidden() * s.hidden() + 2.0 * s.hidden() * s.ffn())
+                + 4.0 * b.size() * b.length() * b.length() * s.hidden();
+        return s.layers() * perLayer;
+    }
+
+    private static double gemmGflops(int repeats) {
+        INDArray a = Nd4j.rand(DataType.FLOAT, 1024, 1024);
+        INDArray bm = Nd4j.rand(DataType.FLOAT, 1024, 1024);
+        INDArray c = Nd4j.create(DataType.FLOAT, 1024, 1024);
+        double ms = timeMs(repeats, () -> Nd4j.gemm(a, bm, c, false, false, 1.0, 0.0));
+        return 2.0 * 1024 * 1024 * 1024 / ms / 1e6;
+    }
+
+    private static double timeMs(int repeats, Supplier<?> work) {
+        work.get();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < repeats; i++) {
+            work.get();
+        }
+        return (System.nanoTime() - t0) / 1e6 / repeats;
+    }
+
+    private static Batch fixedBatch(int size, int length) {
+        Random r = new Random(1);
+        List<Encoding> list = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            int[] ids = new int[length];
+            for (int t = 0; t < length; t++) {
+                ids[t] = 1000 + r.nextInt(20000);
+            }
+            list.add(new Encoding(ids, new int[length]));
+        }
+        return Batch.of(list, new int[size]);
+    }
+
+    /** 32 random SST-2 training sentences, padded to their own longest. */
+    private static Batch realBatch(WordPieceTokenizer tok, Path tsv, int size) throws IOException {
+        List<String> lines = Files.readAllLines(tsv, StandardCharsets.UTF_8);
+        Random r = new Random(2);
+        List<Encoding> list = new ArrayList<>();
+        int[] labels = new int[size];
+        for (int i = 0; i < size; i++) {
+            String[] cols = lines.get(1 + r.nextInt(lines.size() - 1)).split("\t");
+            list.add(tok.encode(cols[0], 128));
+            labels[i] = Integer.parseInt(cols[1].trim());
+        }
+        return Batch.of(list, labels);
+    }
+
+}

@@ -1,0 +1,36 @@
+package dev.condense.models.nn;
+
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A reusable arena for everything one training or inference step allocates. Without it every ND4J op mallocs a
+ * fresh off-heap buffer that is freed only when the garbage collector gets round to it: a fine-tuning run grew to
+ * 21 GB resident and spent 75% of its CPU time in the kernel. Inside the scope, allocations come from a buffer
+ * sized on the first step and reused by every later one (it grows when a longer batch needs more).
+ * Arrays created inside must not be used after the scope closes; weights, moments and results live outside.
+ */
+public final class StepWorkspace {
+
+    private static final WorkspaceConfiguration CONFIG = WorkspaceConfiguration.builder()
+            .initialSize(0)
+            .policyAllocation(AllocationPolicy.OVERALLOCATE)
+            .overallocationLimit(0.25)
+            .policyLearning(LearningPolicy.FIRST_LOOP)
+            .policyReset(ResetPolicy.BLOCK_LEFT)
+            .policySpill(SpillPolicy.REALLOCATE)
+            .build();
+
+    private StepWorkspace() {
+    }
+
+    /** Opens (and activates, for this thread) the named workspace; close it at the end of the step. */
+    public static MemoryWorkspace open(String name) {
+        return Nd4j.getWorkspaceManager().getAndActivateWorkspace(CONFIG, name);
+    }
+}

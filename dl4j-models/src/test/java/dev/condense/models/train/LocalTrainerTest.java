@@ -1,0 +1,67 @@
+package dev.condense.models.train;
+
+import dev.condense.models.encoder.Batch;
+import dev.condense.models.encoder.TinyEncoders;
+import dev.condense.models.state.Tensor;
+import dev.condense.models.state.TensorMap;
+import org.junit.jupiter.api.Test;
+
+import java.util.Collections;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LocalTrainerTest {
+
+    private static OptimizerSettings settings() {
+        return new OptimizerSettings(new LearningRateSchedule(1e-2, 2, 20), 0.9, 0.999, 1e-8, 0.01, 1.0, Set.of());
+    }
+
+    @Test
+    void sameStateAndBatchesGiveBitwiseSameResult() {
+        TrainingState start = TrainingState.start(TinyEncoders.randomState(TinyEncoders.spec(), 4), Set.of());
+        Batch b = TinyEncoders.batch();
+        ReplicaResult one = new LocalTrainer(settings()).train(start, Collections.nCopies(3, b).iterator(), 3);
+        ReplicaResult two = new LocalTrainer(settings()).train(start, Collections.nCopies(3, b).iterator(), 3);
+        assertEquals(0.0, maxDiff(one.state().model().weights(), two.state().model().weights()));
+        assertEquals(one.lossSum(), two.lossSum());
+        assertEquals(3, one.state().step());
+    }
+
+    @Test
+    void repeatedStepsOnOneBatchLowerItsLoss() {
+        TrainingState start = TrainingState.start(TinyEncoders.randomState(TinyEncoders.spec(), 4), Set.of());
+        Batch b = TinyEncoders.batch();
+        LocalTrainer trainer = new LocalTrainer(settings());
+        double first = trainer.train(start, Collections.nCopies(1, b).iterator(), 1).lossSum();
+        ReplicaResult trained = trainer.train(start, Collections.nCopies(15, b).iterator(), 15);
+        double after = trainer.train(trained.state(), Collections.nCopies(1, b).iterator(), 1).lossSum();
+        assertTrue(after < 0.5 * first, "loss " + first + " -> " + after);
+    }
+
+    @Test
+    void continuingFromAReturnedStateEqualsOneLongRun() {
+        TrainingState start = TrainingState.start(TinyEncoders.randomState(TinyEncoders.spec(), 4), Set.of());
+        Batch b = TinyEncoders.batch();
+        LocalTrainer trainer = new LocalTrainer(settings());
+        TrainingState whole = trainer.train(start, Collections.nCopies(4, b).iterator(), 4).state();
+        TrainingState half = trainer.train(start, Collections.nCopies(2, b).iterator(), 2).state();
+        TrainingState halves = trainer.train(TrainingState.fromBytes(half.toBytes()),
+                Collections.nCopies(2, b).iterator(), 2).state();
+        assertEquals(0.0, maxDiff(whole.model().weights(), halves.model().weights()));
+        assertEquals(0.0, maxDiff(whole.secondMoment(), halves.secondMoment()));
+    }
+
+    static double maxDiff(TensorMap a, TensorMap b) {
+        double max = 0;
+        for (String name : a.names()) {
+            Tensor x = a.get(name);
+            Tensor y = b.get(name);
+            for (int i = 0; i < x.size(); i++) {
+                max = Math.max(max, Math.abs(x.data()[i] - y.data()[i]));
+            }
+        }
+        return max;
+    }
+}

@@ -1,0 +1,146 @@
+package dev.condense.spark.io;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32;
+
+/**
+ * A stage's round checkpoints in {@code <run>/checkpoints}: {@code <stage>-round-NNNNN.ckpt}, each written
+ * atomically with its length and a CRC32, so a truncated or corrupt file is recognised and skipped, never loaded.
+ * Only the newest few are kept: a MiniLM training state is about 180 MB.
+ */
+public final class Checkpoints {
+
+    private static final int MAGIC = 0x434B5054; // "CKPT"
+    private static final int KEEP = 2;
+
+    private final Configuration conf;
+    private final String directory;
+
+    public Checkpoints(Configuration conf, String runDirectory) {
+        this.conf = conf;
+        this.directory = runDirectory + "/checkpoints";
+    }
+
+    /** A checkpoint: the round it completes (1-based) and its payload. */
+    public record Checkpoint(int round, byte[] payload) {
+    }
+
+    public void save(String stage, int round, byte[] payload) {
+        ByteBuffer header = ByteBuffer.allocate(16);
+        CRC32 crc = new CRC32();
+        crc.update(payload);
+        header.putInt(MAGIC).putInt(payload.length).putLong(crc.getValue());
+        byte[] file = new byte[16 + payload.length];
+        System.arraycopy(header.array(), 0, file, 0, 16);
+        System.arraycopy(payload, 0, file, 16, payload.length);
+        try {
+            HadoopFiles.writeAtomically(conf, directory + "/" + fileName(stage, round), file);
+            prune(stage);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write checkpoint " + stage + " round " + round, e);
+        }
+    }
+
+    /** The newest checkpoint of {@code stage} whose length and checksum are intact. */
+    public Optional<Checkpoint> latest(String stage) {
+        for (FileStatus f : list(stage)) {
+            Optional<byte[]> payload = readValid(f.getPath());
+            if (payload.isPresent()) {
+                return Optional.of(new Checkpoint(roundOf(stage, f.getPath().getName()), payload.get()));
+            }
+            System.err.println("ignoring damaged checkpoint " + f.getPath());
+        }
+        return Optional.empty();
+    }
+
+    /** Reads one checkpoint file; a damaged file is an {@link IOException} naming it. */
+    public static byte[] read(Configuration conf, String path) throws IOException {
+        byte[] file;
+        try {
+            file = HadoopFiles.readAll(conf, path);
+        } catch (org.apache.hadoop.fs.ChecksumException e) {
+            throw new IOException("checkpoint " + path + " is truncated or corrupt (" + e.getMessage() + ")", e);
+        }
+        return validPayload(file).orElseThrow(() -> new IOException(
+                "checkpoint " + path + " is truncated or corrupt (length or CRC32 mismatch)"));
+    }
+
+    private Optional<byte[]> readValid(Path path) {
+        try {
+            return validPayload(HadoopFiles.readAll(conf, path.toString()));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<byte[]> validPayload(byte[] file) {
+        if (file.length < 16) {
+            return Optional.empty();
+        }
+        ByteBuffer header = ByteBuffer.wrap(file, 0, 16);
+        if (header.getInt() != MAGIC || header.getInt() != file.length - 16) {
+            return Optional.empty();
+        }
+        long expected = header.getLong();
+        byte[] payload = Arrays.copyOfRange(file, 16, file.length);
+        CRC32 crc = new CRC32();
+        crc.update(payload);
+        return crc.getValue() == expected ? Optional.of(payload) : Optional.empty();
+    }
+
+    /** Newest first. */
+    private List<FileStatus> list(String stage) {
+        try {
+            Path dir = new Path(directory);
+            FileSystem fs = dir.getFileSystem(conf);
+            if (!fs.exists(dir)) {
+                return List.of();
+            }
+            Pattern p = pattern(stage);
+            return Arrays.stream(fs.listStatus(dir))
+                    .filter(f -> p.matcher(f.getPath().getName()).matches())
+                    .sorted(Comparator.comparingInt((FileStatus f) -> roundOf(stage, f.getPath().getName()))
+                            .reversed())
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + directory, e);
+        }
+    }
+
+    private void prune(String stage) throws IOException {
+        List<FileStatus> files = list(stage);
+        for (int i = KEEP; i < files.size(); i++) {
+            Path p = files.get(i).getPath();
+            p.getFileSystem(conf).delete(p, false);
+        }
+    }
+
+    private static String fileName(String stage, int round) {
+        return String.format("%s-round-%05d.ckpt", stage, round);
+    }
+
+    private static Pattern pattern(String stage) {
+        return Pattern.compile(Pattern.quote(stage) + "-round-(\\d{5})\\.ckpt");
+    }
+
+    private static int roundOf(String stage, String name) {
+        Matcher m = pattern(stage).matcher(name);
+        if (!m.matches()) {
+            throw new IllegalArgumentException(name);
+        }
+        return Integer.parseInt(m.group(1));
+    }
+}

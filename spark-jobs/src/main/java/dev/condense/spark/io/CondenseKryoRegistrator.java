@@ -1,0 +1,81 @@
+package dev.condense.spark.io;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.Serializer;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import dev.condense.models.encoder.Example;
+import dev.condense.models.eval.ClassificationMetrics;
+import dev.condense.models.text.Encoding;
+import dev.condense.spark.train.RoundAverage;
+import org.apache.spark.serializer.KryoRegistrator;
+
+/**
+ * Registers every class Condense ships between JVMs ({@code spark.kryo.registrationRequired=true}), with explicit
+ * serializers for records (Kryo 4 cannot set a record's final fields) and for the large float payloads.
+ * No INDArray is ever shipped: nd4j-kryo is broken in M2.1, and plain arrays are smaller.
+ */
+public final class CondenseKryoRegistrator implements KryoRegistrator {
+
+    @Override
+    public void registerClasses(Kryo kryo) {
+        kryo.register(Example.class, new ExampleSerializer());
+        kryo.register(RoundAverage.class, new RoundAverage.KryoSerializer());
+        kryo.register(ClassificationMetrics.class, new MetricsSerializer());
+        kryo.register(dev.condense.spark.data.RowErrors.class);
+        kryo.register(byte[].class);
+        kryo.register(int[].class);
+        kryo.register(long[].class);
+        kryo.register(long[][].class);
+        kryo.register(float[].class);
+        kryo.register(double[].class);
+        kryo.register(Object[].class);
+        kryo.register(java.lang.Long[].class);
+        kryo.register(scala.Tuple2.class);
+        kryo.register(scala.Tuple2[].class);
+    }
+
+    static final class ExampleSerializer extends Serializer<Example> {
+        @Override
+        public void write(Kryo kryo, Output out, Example e) {
+            out.writeLong(e.id());
+            out.writeInt(e.label(), true);
+            int[] ids = e.encoding().ids();
+            out.writeInt(ids.length, true);
+            out.writeInts(ids, true);
+            out.writeInts(e.encoding().typeIds(), true);
+        }
+
+        @Override
+        public Example read(Kryo kryo, Input in, Class<Example> type) {
+            long id = in.readLong();
+            int label = in.readInt(true);
+            int n = in.readInt(true);
+            int[] ids = in.readInts(n, true);
+            int[] types = in.readInts(n, true);
+            return new Example(id, new Encoding(ids, types), label);
+        }
+    }
+
+    static final class MetricsSerializer extends Serializer<ClassificationMetrics> {
+        @Override
+        public void write(Kryo kryo, Output out, ClassificationMetrics m) {
+            long[][] c = m.confusion();
+            out.writeInt(c.length, true);
+            for (long[] row : c) {
+                out.writeLongs(row, true);
+            }
+            out.writeDouble(m.lossSum());
+        }
+
+        @Override
+        public ClassificationMetrics read(Kryo kryo, Input in, Class<ClassificationMetrics> type) {
+            int n = in.readInt(true);
+            long[][] c = new long[n][];
+            for (int i = 0; i < n; i++) {
+                c[i] = in.readLongs(n, true);
+            }
+            return ClassificationMetrics.of(c, in.readDouble());
+        }
+    }
+}

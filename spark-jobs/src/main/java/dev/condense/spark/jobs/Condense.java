@@ -1,0 +1,105 @@
+package dev.condense.spark.jobs;
+
+import dev.condense.spark.data.DataException;
+import dev.condense.spark.settings.CondenseSettings;
+import dev.condense.spark.settings.SettingsException;
+import dev.condense.spark.settings.SettingsLoader;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The entry point for {@code spark-submit} and the launchers:
+ * {@code condense <finetune|evaluate> [--config FILE] [key=value ...]}. Settings are read and checked before a
+ * SparkContext exists. Exit codes a scheduler can act on: 0 success, 2 bad settings or usage, 3 bad input data,
+ * 1 any other failure.
+ */
+public final class Condense {
+
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int BAD_SETTINGS = 2;
+    public static final int BAD_DATA = 3;
+
+    private static final String USAGE = "usage: condense <finetune|evaluate> [--config FILE] [key=value ...]";
+
+    private Condense() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command and returns its exit code; never calls {@code System.exit}. */
+    public static int run(String[] args) {
+        try {
+            Command command = Command.parse(args);
+            CondenseSettings settings = SettingsLoader.load(command.configText(), command.configOrigin(),
+                    command.overrides());
+            try (SparkSession spark = SparkSessions.create(settings.spark())) {
+                JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+                switch (command.name()) {
+                    case "finetune" -> FinetuneJob.run(sc, settings, System.out::println);
+                    case "evaluate" -> EvaluateJob.run(sc, settings, System.out::println);
+                    default -> throw new SettingsException("unknown command '" + command.name() + "'; " + USAGE);
+                }
+            }
+            return OK;
+        } catch (SettingsException e) {
+            System.err.println("condense: " + e.getMessage());
+            return BAD_SETTINGS;
+        } catch (DataException e) {
+            System.err.println("condense: bad input: " + e.getMessage());
+            return BAD_DATA;
+        } catch (RuntimeException e) {
+            System.err.println("condense: failed: " + e);
+            e.printStackTrace();
+            return FAILED;
+        }
+    }
+
+    /** The parsed command line. */
+    record Command(String name, String configText, String configOrigin, List<String> overrides) {
+
+        static Command parse(String[] args) {
+            if (args.length == 0) {
+                throw new SettingsException(USAGE);
+            }
+            String name = args[0];
+            if (!List.of("finetune", "evaluate").contains(name)) {
+                throw new SettingsException("unknown command '" + name + "'; " + USAGE);
+            }
+            String text = "";
+            String origin = "defaults";
+            List<String> overrides = new ArrayList<>();
+            for (int i = 1; i < args.length; i++) {
+                if (args[i].equals("--config")) {
+                    if (i + 1 >= args.length) {
+                        throw new SettingsException("--config needs a file; " + USAGE);
+                    }
+                    origin = args[++i];
+                    text = readConfig(origin);
+                } else if (args[i].contains("=")) {
+                    overrides.add(args[i]);
+                } else {
+                    throw new SettingsException("unexpected argument '" + args[i] + "'; " + USAGE);
+                }
+            }
+            return new Command(name, text, origin, overrides);
+        }
+
+        private static String readConfig(String path) {
+            try {
+                return new String(dev.condense.spark.io.HadoopFiles.readAll(new Configuration(), path),
+                        StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new SettingsException("cannot read config file " + path + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.condense.spark.jobs;
+
+import dev.condense.models.eval.ClassificationMetrics;
+import dev.condense.models.state.ModelState;
+import dev.condense.models.train.TrainingState;
+import dev.condense.spark.eval.DistributedEvaluator;
+import dev.condense.spark.io.Checkpoints;
+import dev.condense.spark.io.HadoopFiles;
+import dev.condense.spark.settings.CondenseSettings;
+import dev.condense.spark.settings.SettingsException;
+import dev.condense.spark.train.DistributedTrainer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * {@code finetune}: the pretrained encoder with a new classifier head, trained by parameter averaging over the
+ * training shards, then saved as the run's teacher ({@code <run>/teacher/model.bin}) and evaluated on the dev set
+ * ({@code <run>/teacher/metrics.json}).
+ */
+public final class FinetuneJob {
+
+    public static final String STAGE = "finetune";
+
+    private FinetuneJob() {
+    }
+
+    public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, Consumer<String> log) {
+        long start = System.nanoTime();
+        Configuration conf = sc.hadoopConfiguration();
+        HadoopFiles.requireFile(conf, s.data().train());
+        HadoopFiles.requireFile(conf, s.data().dev());
+        ModelState pretrained = ModelStore.pretrained(conf, s.model().pretrained(), s.data().labels().size(),
+                s.finetune().seed());
+        for (String name : s.finetune().frozen()) {
+            if (!pretrained.weights().contains(name)) {
+                throw new SettingsException("setting condense.finetune.frozen names '" + name
+                        + "', which is not a weight of the model; weights are named like embeddings.word, "
+                        + "layer.0.attention.query.weight, classifier.bias");
+            }
+        }
+
+        TextTask.Shards train = TextTask.train(sc, s);
+        log.accept(String.format("train: %,d examples in %d shards from %s", train.count(), s.spark().partitions(),
+                s.data().train()));
+        CondenseSettings.Finetune f = s.finetune();
+        DistributedTrainer.Plan plan = new DistributedTrainer.Plan(STAGE, f.rounds(), f.localSteps(), f.batchSize(),
+                f.seed(), s.spark().threadsPerTask(), f.optimizer());
+        String runDir = s.run().directory();
+        DistributedTrainer trainer = new DistributedTrainer(sc, new Checkpoints(conf, runDir), log);
+        DistributedTrainer.Outcome outcome = trainer.fit(plan, train.examples(),
+                TrainingState.start(pretrained, f.frozen()));
+        train.examples().unpersist();
+        ModelStore.save(conf, runDir + "/teacher", outcome.state().model());
+
+        TextTask.Shards dev = TextTask.dev(sc, s);
+        ClassificationMetrics metrics = DistributedEvaluator.evaluate(sc, outcome.state().model(), dev.examples(),
+                s.evaluate().batchSize(), s.spark().threadsPerTask(), "finetune: evaluate on dev");
+        dev.examples().unpersist();
+
+        Map<String, Object> json = new LinkedHashMap<>(MetricsJson.of(metrics, s.data().labels()));
+        json.put("train_examples", train.count());
+        json.put("shards", s.spark().partitions());
+        json.put("rounds", f.rounds());
+        json.put("local_steps", f.localSteps());
+        json.put("batch_size", f.batchSize());
+        json.put("round_train_loss", outcome.roundLosses());
+        json.put("wall_seconds", (System.nanoTime() - start) / 1e9);
+        MetricsJson.write(conf, runDir + "/teacher/metrics.json", json);
+        log.accept(String.format("dev accuracy %.4f (%d/%d), loss %.4f; teacher saved to %s/teacher",
+                metrics.accuracy(), metrics.correct(), metrics.count(), metrics.meanLoss(), runDir));
+        return metrics;
+    }
+}

@@ -1,0 +1,47 @@
+package dev.condense.spark.jobs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.condense.models.eval.ClassificationMetrics;
+import dev.condense.spark.io.HadoopFiles;
+import org.apache.hadoop.conf.Configuration;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Writes {@code metrics.json}: accuracy, loss and confusion counts by label name, plus whatever the job adds. */
+public final class MetricsJson {
+
+    private MetricsJson() {
+    }
+
+    public static Map<String, Object> of(ClassificationMetrics m, List<String> labels) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("examples", m.count());
+        out.put("accuracy", m.accuracy());
+        out.put("loss", m.meanLoss());
+        Map<String, Map<String, Long>> confusion = new LinkedHashMap<>();
+        long[][] c = m.confusion();
+        for (int i = 0; i < labels.size(); i++) {
+            Map<String, Long> row = new LinkedHashMap<>();
+            for (int j = 0; j < labels.size(); j++) {
+                row.put(labels.get(j), c[i][j]);
+            }
+            confusion.put(labels.get(i), row);
+        }
+        out.put("confusion (true -> predicted)", confusion);
+        return out;
+    }
+
+    public static void write(Configuration conf, String path, Map<String, Object> metrics) {
+        try {
+            String json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(metrics);
+            HadoopFiles.writeAtomically(conf, path, json + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + path, e);
+        }
+    }
+}

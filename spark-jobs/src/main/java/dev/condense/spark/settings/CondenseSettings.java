@@ -1,0 +1,60 @@
+package dev.condense.spark.settings;
+
+import dev.condense.models.train.LearningRateSchedule;
+import dev.condense.models.train.OptimizerSettings;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The validated settings tree, built once on the driver from {@code reference.conf} plus overrides (see
+ * {@link SettingsLoader}). Plain immutable records: safe to pass to any stage and to ship to executors.
+ */
+public record CondenseSettings(Run run, SparkSettings spark, Data data, Model model, Finetune finetune,
+                               Evaluate evaluate) implements Serializable {
+
+    /** Where a run writes: {@code <output>/<id>}. */
+    public record Run(String id, String output) implements Serializable {
+        public String directory() {
+            return output.endsWith("/") ? output + id : output + "/" + id;
+        }
+    }
+
+    public record SparkSettings(String master, String appName, int partitions, int threadsPerTask)
+            implements Serializable {
+    }
+
+    public enum BadRows { FAIL, SKIP }
+
+    /**
+     * A GLUE-style TSV task. {@code textPairColumn} is empty for single-sentence tasks.
+     */
+    public record Data(String train, String dev, String textColumn, String textPairColumn, String labelColumn,
+                       List<String> labels, BadRows badRows, int maxLength, int trainLimit) implements Serializable {
+        public boolean isPairTask() {
+            return !textPairColumn.isEmpty();
+        }
+    }
+
+    public record Model(String pretrained) implements Serializable {
+    }
+
+    public record Finetune(int rounds, int localSteps, int batchSize, double learningRate, double warmupFraction,
+                           double weightDecay, double maxGradNorm, double adamBeta1, double adamBeta2,
+                           double adamEpsilon, Set<String> frozen, long seed) implements Serializable {
+
+        public long totalSteps() {
+            return (long) rounds * localSteps;
+        }
+
+        public OptimizerSettings optimizer() {
+            long warmup = Math.round(warmupFraction * totalSteps());
+            return new OptimizerSettings(new LearningRateSchedule(learningRate, warmup, totalSteps()), adamBeta1,
+                    adamBeta2, adamEpsilon, weightDecay, maxGradNorm, frozen);
+        }
+    }
+
+    public record Evaluate(String model, int batchSize) implements Serializable {
+    }
+}

@@ -1,0 +1,149 @@
+package dev.condense.spark.settings;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigValue;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Builds {@link CondenseSettings}: {@code key=value} overrides, then the user's file, then {@code reference.conf}.
+ * Everything is read and checked here, before any cluster work, so a wrong key or value fails in the first second.
+ */
+public final class SettingsLoader {
+
+    static final String ROOT = "condense";
+
+    private SettingsLoader() {
+    }
+
+    /** Defaults only. */
+    public static CondenseSettings defaults() {
+        return load("", "defaults", List.of());
+    }
+
+    /**
+     * @param fileText  the HOCON of the user's file (may be empty)
+     * @param origin    where it came from, for error messages
+     * @param overrides {@code key=value} strings; keys are relative to {@code condense} or start with it
+     */
+    public static CondenseSettings load(String fileText, String origin, List<String> overrides) {
+        Config reference = ConfigFactory.defaultReference(SettingsLoader.class.getClassLoader());
+        Config file;
+        try {
+            file = ConfigFactory.parseString(fileText, ConfigParseOptions.defaults().setOriginDescription(origin));
+        } catch (ConfigException.Parse e) {
+            throw new SettingsException("cannot parse " + origin + ": " + e.getMessage(), e);
+        }
+        Config merged = parseOverrides(overrides).withFallback(file).withFallback(reference).resolve();
+        rejectUnknownKeys(merged, reference);
+        return build(merged);
+    }
+
+    private static Config parseOverrides(List<String> overrides) {
+        Config out = ConfigFactory.empty();
+        for (String o : overrides) {
+            int eq = o.indexOf('=');
+            if (eq <= 0) {
+                throw new SettingsException("override '" + o + "' is not of the form key=value");
+            }
+            String key = o.substring(0, eq).trim();
+            String path = key.startsWith(ROOT + ".") ? key : ROOT + "." + key;
+            try {
+                out = ConfigFactory.parseString(path + " = " + o.substring(eq + 1).trim(),
+                        ConfigParseOptions.defaults().setOriginDescription("override " + o)).withFallback(out);
+            } catch (ConfigException e) {
+                throw new SettingsException("cannot parse override '" + o + "': " + e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+
+    private static void rejectUnknownKeys(Config merged, Config reference) {
+        Set<String> known = new HashSet<>();
+        for (Map.Entry<String, ConfigValue> e : reference.getConfig(ROOT).entrySet()) {
+            known.add(e.getKey());
+        }
+        Set<String> unknown = new TreeSet<>();
+        for (Map.Entry<String, ConfigValue> e : merged.getConfig(ROOT).entrySet()) {
+            if (!known.contains(e.getKey())) {
+                unknown.add(e.getKey());
+            }
+        }
+        if (!unknown.isEmpty()) {
+            String first = unknown.iterator().next();
+            String origin = merged.getValue(ROOT + "." + first).origin().description();
+            throw new SettingsException("unknown setting " + ROOT + "." + first + " (from " + origin + ")"
+                    + suggestion(first, known) + (unknown.size() > 1 ? "; also unknown: " + unknown : ""));
+        }
+    }
+
+    private static String suggestion(String key, Set<String> known) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : known) {
+            int d = Levenshtein.distance(key, k);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = k;
+            }
+        }
+        return best != null && bestDistance <= 3 ? "; did you mean " + ROOT + "." + best + "?" : "";
+    }
+
+    private static CondenseSettings build(Config merged) {
+        SettingsReader c = new SettingsReader(merged.getConfig(ROOT), ROOT + ".");
+        return new CondenseSettings(run(c.at("run")), spark(c.at("spark")), data(c.at("data")),
+                new CondenseSettings.Model(nonEmpty(c.at("model"), "pretrained")), finetune(c.at("finetune")),
+                new CondenseSettings.Evaluate(c.at("evaluate").string("model"),
+                        c.at("evaluate").intAtLeast("batch-size", 1)));
+    }
+
+    private static CondenseSettings.Run run(SettingsReader r) {
+        String id = nonEmpty(r, "id");
+        if (!id.matches("[A-Za-z0-9._-]+")) {
+            throw r.bad("id", id, "letters, digits, '.', '_' or '-' (it names a directory)");
+        }
+        return new CondenseSettings.Run(id, nonEmpty(r, "output"));
+    }
+
+    private static CondenseSettings.SparkSettings spark(SettingsReader r) {
+        return new CondenseSettings.SparkSettings(nonEmpty(r, "master"), nonEmpty(r, "app-name"),
+                r.intAtLeast("partitions", 1), r.intAtLeast("threads-per-task", 0));
+    }
+
+    private static CondenseSettings.Data data(SettingsReader r) {
+        List<String> labels = r.strings("labels");
+        if (labels.size() < 2 || new HashSet<>(labels).size() != labels.size()) {
+            throw r.bad("labels", labels, "at least two distinct labels");
+        }
+        CondenseSettings.BadRows badRows = CondenseSettings.BadRows.valueOf(
+                r.oneOf("bad-rows", Set.of("fail", "skip")).toUpperCase(java.util.Locale.ROOT));
+        return new CondenseSettings.Data(nonEmpty(r, "train"), nonEmpty(r, "dev"), nonEmpty(r, "text-column"),
+                r.string("text-pair-column"), nonEmpty(r, "label-column"), List.copyOf(labels), badRows,
+                r.intAtLeast("max-length", 8), r.intAtLeast("train-limit", 0));
+    }
+
+    private static CondenseSettings.Finetune finetune(SettingsReader r) {
+        return new CondenseSettings.Finetune(r.intAtLeast("rounds", 1), r.intAtLeast("local-steps", 1),
+                r.intAtLeast("batch-size", 1), r.positive("learning-rate"),
+                r.inRange("warmup-fraction", 0, 1, true), r.inRange("weight-decay", 0, 1, true),
+                r.inRange("max-grad-norm", 0, Double.MAX_VALUE, true), r.inRange("adam-beta1", 0, 1, false),
+                r.inRange("adam-beta2", 0, 1, false), r.positive("adam-epsilon"), Set.copyOf(r.strings("frozen")),
+                r.longValue("seed"));
+    }
+
+    private static String nonEmpty(SettingsReader r, String key) {
+        String v = r.string(key);
+        if (v.isBlank()) {
+            throw r.bad(key, v, "a non-empty string");
+        }
+        return v;
+    }
+}

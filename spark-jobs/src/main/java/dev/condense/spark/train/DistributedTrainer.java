@@ -1,0 +1,82 @@
+package dev.condense.spark.train;
+
+import dev.condense.models.encoder.Example;
+import dev.condense.models.train.TrainingState;
+import dev.condense.spark.io.Checkpoints;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Parameter averaging on Spark. Each round: broadcast the state as bytes → every shard trains a replica for K
+ * local steps ({@code mapPartitionsWithIndex}) → a fixed pairwise tree of merges on the executors forms the
+ * example-weighted mean of weights and Adam moments ({@link PairwiseTreeReduce}) → the driver checkpoints it
+ * atomically and starts the next round. A run whose stage has a
+ * checkpoint resumes after its last completed round.
+ */
+public final class DistributedTrainer {
+
+    private final JavaSparkContext sc;
+    private final Checkpoints checkpoints;
+    private final Consumer<String> log;
+
+    public DistributedTrainer(JavaSparkContext sc, Checkpoints checkpoints, Consumer<String> log) {
+        this.sc = sc;
+        this.checkpoints = checkpoints;
+        this.log = log;
+    }
+
+    /** What a training stage is asked to do. */
+    public record Plan(String stage, int rounds, int localSteps, int batchSize, long seed, int threadsPerTask,
+                       dev.condense.models.train.OptimizerSettings optimizer) {
+    }
+
+    /** The state after the last round, and the mean training loss of each round run now. */
+    public record Outcome(TrainingState state, List<Double> roundLosses) {
+    }
+
+    public Outcome fit(Plan plan, JavaRDD<Example> shards, TrainingState initial) {
+        TrainingState state = initial;
+        int firstRound = 0;
+        Optional<Checkpoints.Checkpoint> resume = checkpoints.latest(plan.stage());
+        if (resume.isPresent()) {
+            state = TrainingState.fromBytes(resume.get().payload());
+            firstRound = resume.get().round();
+            log.accept(String.format("%s: resuming after round %d/%d from its checkpoint", plan.stage(), firstRound,
+                    plan.rounds()));
+        }
+        List<Double> losses = new ArrayList<>();
+        RoundProgress progress = new RoundProgress(plan.stage(), plan.rounds(), firstRound, System.nanoTime());
+        for (int round = firstRound; round < plan.rounds(); round++) {
+            long t0 = System.nanoTime();
+            RoundAverage average = round(plan, shards, state, round);
+            state = average.apply(state);
+            checkpoints.save(plan.stage(), round + 1, state.toBytes());
+            losses.add(average.meanLoss());
+            long t1 = System.nanoTime();
+            log.accept(progress.line(round, average.meanLoss(), average.examples(), (t1 - t0) / 1e9, t1));
+        }
+        return new Outcome(state, losses);
+    }
+
+    /** One round; public so tests can compare it with local replicas. */
+    public RoundAverage round(Plan plan, JavaRDD<Example> shards, TrainingState state, int round) {
+        Broadcast<byte[]> bytes = sc.broadcast(state.toBytes());
+        try {
+            sc.setJobDescription(String.format("%s: round %d/%d", plan.stage(), round + 1, plan.rounds()));
+            RoundPlan roundPlan = new RoundPlan(round, plan.localSteps(), plan.batchSize(), plan.seed(),
+                    plan.threadsPerTask());
+            return PairwiseTreeReduce.reduce(
+                    shards.mapPartitionsWithIndex(new ReplicaTask(bytes, plan.optimizer(), roundPlan), true),
+                    RoundAverage::merge);
+        } finally {
+            sc.clearJobGroup();
+            bytes.destroy();
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.condense.spark.train;
+
+import dev.condense.models.encoder.Batch;
+import dev.condense.models.encoder.Example;
+import dev.condense.models.train.BatchPlanner;
+import dev.condense.models.train.LocalTrainer;
+import dev.condense.models.train.OptimizerSettings;
+import dev.condense.models.train.ReplicaResult;
+import dev.condense.models.train.TrainingState;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.broadcast.Broadcast;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * What one executor task does in a round: rebuild the broadcast state, plan this shard's batches for the round
+ * (seeded by round and partition, so a retry is identical) and run the local trainer for K steps.
+ */
+final class ReplicaTask implements Function2<Integer, Iterator<Example>, Iterator<RoundAverage>> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final Broadcast<byte[]> state;
+    private final OptimizerSettings optimizer;
+    private final RoundPlan plan;
+
+    ReplicaTask(Broadcast<byte[]> state, OptimizerSettings optimizer, RoundPlan plan) {
+        this.state = state;
+        this.optimizer = optimizer;
+        this.plan = plan;
+    }
+
+    @Override
+    public Iterator<RoundAverage> call(Integer partition, Iterator<Example> shard) {
+        NativeThreads.limit(plan.threadsPerTask());
+        List<Example> examples = new ArrayList<>();
+        shard.forEachRemaining(examples::add);
+        if (examples.isEmpty()) {
+            return List.of(RoundAverage.empty()).iterator();
+        }
+        List<Batch> batches = BatchPlanner.roundBatches(examples, plan.seed(), partition, plan.round(),
+                plan.localSteps(), plan.batchSize());
+        TrainingState start = TrainingState.fromBytes(state.value());
+        ReplicaResult result = new LocalTrainer(optimizer).train(start, batches.iterator(), plan.localSteps());
+        return List.of(RoundAverage.of(result)).iterator();
+    }
+}

@@ -1,0 +1,150 @@
+package dev.condense.spark.train;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.Serializer;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import dev.condense.models.state.ModelState;
+import dev.condense.models.state.TensorMap;
+import dev.condense.models.train.ReplicaResult;
+import dev.condense.models.train.TrainingState;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The example-weighted mean of one round's replicas: trainable weights and Adam moments, plus Σ loss and Σ n.
+ * Two means merge as (n_a·mean_a + n_b·mean_b)/(n_a + n_b), computed symmetrically so the merge is commutative bit
+ * for bit, and {@link PairwiseTreeReduce} fixes which pairs merge; a rerun or a retried task therefore gives the
+ * identical average. A lone replica's weights pass through untouched (summing w·n and dividing by n in float would
+ * perturb their last bits, which Adam amplifies on near-zero gradients).
+ */
+public final class RoundAverage implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Travel with Kryo ({@link KryoSerializer}); only the empty zero value is Java-serialized, in the closure. */
+    private transient TensorMap weights;
+    private transient TensorMap firstMoment;
+    private transient TensorMap secondMoment;
+    private double lossSum;
+    private long examples;
+    private int replicas;
+    private int steps;
+
+    public static RoundAverage empty() {
+        return new RoundAverage();
+    }
+
+    /** One replica's contribution. */
+    public static RoundAverage of(ReplicaResult r) {
+        RoundAverage s = new RoundAverage();
+        TensorMap trainable = new TensorMap();
+        r.state().firstMoment().names().forEach(name -> trainable.put(name, r.state().model().weights().get(name)));
+        s.weights = trainable;
+        s.firstMoment = r.state().firstMoment();
+        s.secondMoment = r.state().secondMoment();
+        s.lossSum = r.lossSum();
+        s.examples = r.examples();
+        s.replicas = r.examples() > 0 ? 1 : 0;
+        s.steps = r.steps();
+        return s;
+    }
+
+    /** Folds {@code other} into this (mutating it, as aggregate allows) and returns the merged mean. */
+    public RoundAverage merge(RoundAverage other) {
+        if (other.replicas == 0) {
+            return this;
+        }
+        if (replicas == 0) {
+            return other;
+        }
+        if (steps != other.steps) {
+            throw new IllegalStateException("replicas ran different step counts: " + steps + " vs " + other.steps);
+        }
+        double a = (double) examples / (examples + other.examples);
+        double b = (double) other.examples / (examples + other.examples);
+        weights.mix(a, other.weights, b);
+        firstMoment.mix(a, other.firstMoment, b);
+        secondMoment.mix(a, other.secondMoment, b);
+        lossSum += other.lossSum;
+        examples += other.examples;
+        replicas += other.replicas;
+        return this;
+    }
+
+    /** The next state: averaged trainable weights and moments; frozen weights as before; step advanced by K. */
+    public TrainingState apply(TrainingState previous) {
+        if (replicas == 0) {
+            throw new IllegalStateException("no replica trained on any example this round");
+        }
+        TensorMap model = previous.model().weights().copy();
+        weights.asMap().forEach(model::put);
+        return new TrainingState(new ModelState(previous.model().spec(), model), firstMoment, secondMoment,
+                previous.step() + steps);
+    }
+
+    public double meanLoss() {
+        return examples == 0 ? Double.NaN : lossSum / examples;
+    }
+
+    public long examples() {
+        return examples;
+    }
+
+    public int replicas() {
+        return replicas;
+    }
+
+    /** Writes the tensors as one compact block each. */
+    public static final class KryoSerializer extends Serializer<RoundAverage> {
+        @Override
+        public void write(Kryo kryo, Output out, RoundAverage s) {
+            out.writeInt(s.replicas, true);
+            out.writeDouble(s.lossSum);
+            out.writeLong(s.examples);
+            out.writeInt(s.steps, true);
+            if (s.replicas > 0) {
+                byte[] bytes = tensors(s);
+                out.writeInt(bytes.length, true);
+                out.writeBytes(bytes);
+            }
+        }
+
+        @Override
+        public RoundAverage read(Kryo kryo, Input in, Class<RoundAverage> type) {
+            RoundAverage s = new RoundAverage();
+            s.replicas = in.readInt(true);
+            s.lossSum = in.readDouble();
+            s.examples = in.readLong();
+            s.steps = in.readInt(true);
+            if (s.replicas > 0) {
+                byte[] bytes = in.readBytes(in.readInt(true));
+                try (DataInputStream d = new DataInputStream(new ByteArrayInputStream(bytes))) {
+                    s.weights = TensorMap.readFrom(d);
+                    s.firstMoment = TensorMap.readFrom(d);
+                    s.secondMoment = TensorMap.readFrom(d);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            return s;
+        }
+
+        private static byte[] tensors(RoundAverage s) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (DataOutputStream d = new DataOutputStream(bytes)) {
+                s.weights.writeTo(d);
+                s.firstMoment.writeTo(d);
+                s.secondMoment.writeTo(d);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return bytes.toByteArray();
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package dev.condense.spark.io;
+
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CheckpointsTest {
+
+    @TempDir
+    Path run;
+
+    @Test
+    void newestIntactCheckpointWinsAndOldOnesArePruned() {
+        Checkpoints c = new Checkpoints(new Configuration(), run.toString());
+        for (int round = 1; round <= 4; round++) {
+            c.save("finetune", round, new byte[] {(byte) round, 42});
+        }
+        Checkpoints.Checkpoint latest = c.latest("finetune").orElseThrow();
+        assertEquals(4, latest.round());
+        assertArrayEquals(new byte[] {4, 42}, latest.payload());
+        assertEquals(2, run.resolve("checkpoints").toFile().list((d, n) -> n.endsWith(".ckpt")).length);
+        assertTrue(c.latest("prune").isEmpty());
+    }
+
+    @Test
+    void truncatedOrCorruptCheckpointIsNeverLoaded() throws IOException {
+        Checkpoints c = new Checkpoints(new Configuration(), run.toString());
+        c.save("finetune", 1, new byte[] {1, 2, 3, 4});
+        c.save("finetune", 2, new byte[] {5, 6, 7, 8});
+        Path newest = run.resolve("checkpoints/finetune-round-00002.ckpt");
+        try (RandomAccessFile f = new RandomAccessFile(newest.toFile(), "rw")) {
+            f.setLength(f.length() - 1);
+        }
+        assertEquals(1, c.latest("finetune").orElseThrow().round());
+        IOException e = assertThrows(IOException.class,
+                () -> Checkpoints.read(new Configuration(), newest.toString()));
+        assertTrue(e.getMessage().contains("truncated or corrupt"), e.getMessage());
+
+        Path older = run.resolve("checkpoints/finetune-round-00001.ckpt");
+        byte[] bytes = Files.readAllBytes(older);
+        bytes[bytes.length - 1] ^= 1;
+        Files.write(older, bytes);
+        assertTrue(c.latest("finetune").isEmpty());
+    }
+
+    @Test
+    void atomicWriteLeavesNoTemporaryFiles() throws IOException {
+        HadoopFiles.writeAtomically(new Configuration(), run.resolve("a.txt").toString(), "one");
+        HadoopFiles.writeAtomically(new Configuration(), run.resolve("a.txt").toString(), "two");
+        assertEquals("two", Files.readString(run.resolve("a.txt")));
+        try (var files = Files.list(run)) {
+            assertEquals(1, files.filter(p -> !p.getFileName().toString().endsWith(".crc")).count());
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.condense.spark.settings;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SettingsLoaderTest {
+
+    @Test
+    void defaultsComeFromReferenceConf() {
+        CondenseSettings s = SettingsLoader.defaults();
+        assertEquals("local[2]", s.spark().master());
+        assertEquals(List.of("0", "1"), s.data().labels());
+        assertEquals(CondenseSettings.BadRows.FAIL, s.data().badRows());
+        assertEquals(250, s.finetune().totalSteps());
+    }
+
+    @Test
+    void fileAndOverridesOverrideInThatOrder() {
+        CondenseSettings s = SettingsLoader.load("condense.finetune { rounds = 3, batch-size = 8 }", "test.conf",
+                List.of("finetune.rounds=5", "condense.spark.partitions=4"));
+        assertEquals(5, s.finetune().rounds());
+        assertEquals(8, s.finetune().batchSize());
+        assertEquals(4, s.spark().partitions());
+    }
+
+    @Test
+    void unknownKeyIsNamedWithItsOriginAndASuggestion() {
+        SettingsException e = assertThrows(SettingsException.class,
+                () -> SettingsLoader.load("condense.finetune.learning-rte = 0.1", "my.conf", List.of()));
+        assertTrue(e.getMessage().contains("condense.finetune.learning-rte"), e.getMessage());
+        assertTrue(e.getMessage().contains("my.conf"), e.getMessage());
+        assertTrue(e.getMessage().contains("did you mean condense.finetune.learning-rate"), e.getMessage());
+    }
+
+    @Test
+    void wrongTypeNamesKeyValueAndExpectation() {
+        SettingsException e = assertThrows(SettingsException.class,
+                () -> SettingsLoader.load("", "t", List.of("finetune.rounds=many")));
+        assertEquals("setting condense.finetune.rounds = \"many\" is invalid: expected an integer", e.getMessage());
+    }
+
+    @Test
+    void outOfRangeValuesAreRejected() {
+        SettingsException lr = assertThrows(SettingsException.class,
+                () -> SettingsLoader.load("", "t", List.of("finetune.learning-rate=-0.001")));
+        assertTrue(lr.getMessage().startsWith("setting condense.finetune.learning-rate = -0.001 is invalid"),
+                lr.getMessage());
+        SettingsException beta = assertThrows(SettingsException.class,
+                () -> SettingsLoader.load("", "t", List.of("finetune.adam-beta2=1.0")));
+        assertTrue(beta.getMessage().contains("condense.finetune.adam-beta2"), beta.getMessage());
+        SettingsException rows = assertThrows(SettingsException.class,
+                () -> SettingsLoader.load("", "t", List.of("data.bad-rows=ignore")));
+        assertTrue(rows.getMessage().contains("one of"), rows.getMessage());
+        assertThrows(SettingsException.class, () -> SettingsLoader.load("", "t", List.of("spark.partitions=0")));
+        assertThrows(SettingsException.class, () -> SettingsLoader.load("", "t", List.of("data.labels=[a]")));
+    }
+
+    @Test
+    void malformedOverrideAndFileAreReported() {
+        assertThrows(SettingsException.class, () -> SettingsLoader.load("", "t", List.of("rounds")));
+        SettingsException e = assertThrows(SettingsException.class,
+                () -> SettingsLoader.load("condense { rounds = ", "broken.conf", List.of()));
+        assertTrue(e.getMessage().contains("broken.conf"), e.getMessage());
+    }
+}

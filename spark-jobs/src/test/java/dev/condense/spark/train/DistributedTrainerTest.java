@@ -1,0 +1,166 @@
+package dev.condense.spark.train;
+
+import dev.condense.models.encoder.EncoderSpec;
+import dev.condense.models.encoder.Example;
+import dev.condense.models.encoder.TinyEncoders;
+import dev.condense.models.state.Tensor;
+import dev.condense.models.state.TensorMap;
+import dev.condense.models.text.Encoding;
+import dev.condense.models.train.BatchPlanner;
+import dev.condense.models.train.LearningRateSchedule;
+import dev.condense.models.train.LocalTrainer;
+import dev.condense.models.train.OptimizerSettings;
+import dev.condense.models.train.ReplicaResult;
+import dev.condense.models.train.TrainingState;
+import dev.condense.spark.SparkTestSession;
+import dev.condense.spark.data.ShardedExamples;
+import dev.condense.spark.io.Checkpoints;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The Spark round loop against replicas trained locally with the same seeds and batches. */
+public class DistributedTrainerTest {
+
+    private static final int STEPS = 3;
+    private static final int BATCH = 4;
+    private static final long SEED = 5;
+
+    private static JavaSparkContext sc;
+
+    @TempDir
+    Path run;
+
+    @BeforeAll
+    static void spark() {
+        sc = SparkTestSession.start();
+    }
+
+    @Test
+    void onePartitionEqualsTheLocalTrainer() {
+        JavaRDD<Example> shards = ShardedExamples.shard(sc.parallelize(examples(30)), 1, SEED);
+        TrainingState start = TrainingState.start(TinyEncoders.randomState(TinyEncoders.spec(), 1), Set.of());
+        DistributedTrainer.Outcome out = trainer().fit(plan(2), shards, start);
+
+        List<Example> shard = shards.collect();
+        LocalTrainer local = new LocalTrainer(optimizer());
+        TrainingState expected = start;
+        for (int round = 0; round < 2; round++) {
+            expected = local.train(expected, BatchPlanner.roundBatches(shard, SEED, 0, round, STEPS, BATCH)
+                    .iterator(), STEPS).state();
+        }
+        assertEquals(2 * STEPS, out.state().step());
+        assertClose(expected.model().weights(), out.state().model().weights(), 1e-6);
+        assertClose(expected.secondMoment(), out.state().secondMoment(), 1e-6);
+    }
+
+    @Test
+    void twoPartitionsAverageTheReplicasWeightedByExamples() {
+        JavaRDD<Example> shards = ShardedExamples.shard(sc.parallelize(examples(40)), 2, SEED);
+        TrainingState start = TrainingState.start(TinyEncoders.randomState(TinyEncoders.spec(), 2), Set.of());
+        TrainingState averaged = trainer().round(plan(1), shards, start, 0).apply(start);
+
+        List<List<Example>> parts = byPartition(shards);
+        TensorMap sum = null;
+        long total = 0;
+        for (int p = 0; p < parts.size(); p++) {
+            ReplicaResult r = new LocalTrainer(optimizer()).train(start,
+                    BatchPlanner.roundBatches(parts.get(p), SEED, p, 0, STEPS, BATCH).iterator(), STEPS);
+            TensorMap w = r.state().model().weights().copy().scale(r.examples());
+            sum = sum == null ? w : sum.addScaled(w, 1.0);
+            total += r.examples();
+        }
+        assertEquals(2L * STEPS * BATCH, total);
+        assertClose(sum.scale(1.0 / total), averaged.model().weights(), 1e-6);
+        assertTrue(maxDiff(start.model().weights(), averaged.model().weights()) > 1e-3, "training moved weights");
+    }
+
+    @Test
+    void resumesAfterTheLastCheckpointedRound() {
+        JavaRDD<Example> shards = ShardedExamples.shard(sc.parallelize(examples(30)), 2, SEED);
+        TrainingState start = TrainingState.start(TinyEncoders.randomState(TinyEncoders.spec(), 3), Set.of());
+        TrainingState uninterrupted = trainer().fit(plan(3), shards, start).state();
+
+        DistributedTrainer second = new DistributedTrainer(sc,
+                new Checkpoints(sc.hadoopConfiguration(), run.resolve("b").toString()), s -> { });
+        second.fit(plan(2), shards, start);
+        DistributedTrainer.Outcome resumed = second.fit(plan(3), shards, start);
+        assertEquals(1, resumed.roundLosses().size(), "only the third round ran again");
+        assertClose(uninterrupted.model().weights(), resumed.state().model().weights(), 0);
+    }
+
+    /** Each shard's examples in order, via pairs (partition, example). */
+    public static List<List<Example>> byPartition(JavaRDD<Example> shards) {
+        List<List<Example>> parts = new ArrayList<>();
+        for (int p = 0; p < shards.getNumPartitions(); p++) {
+            parts.add(new ArrayList<>());
+        }
+        shards.mapPartitionsWithIndex((p, it) -> {
+            List<scala.Tuple2<Integer, Example>> out = new ArrayList<>();
+            it.forEachRemaining(e -> out.add(new scala.Tuple2<>(p, e)));
+            return out.iterator();
+        }, true).collect().forEach(t -> parts.get(t._1()).add(t._2()));
+        return parts;
+    }
+
+    private DistributedTrainer trainer() {
+        return new DistributedTrainer(sc, new Checkpoints(sc.hadoopConfiguration(), run.resolve("a").toString()),
+                s -> { });
+    }
+
+    private static DistributedTrainer.Plan plan(int rounds) {
+        return new DistributedTrainer.Plan("t", rounds, STEPS, BATCH, SEED, 1, optimizer());
+    }
+
+    private static OptimizerSettings optimizer() {
+        return new OptimizerSettings(new LearningRateSchedule(1e-2, 2, 12), 0.9, 0.999, 1e-8, 0.01, 1.0, Set.of());
+    }
+
+    /** Sequences over the tiny vocabulary; the label is whether id 7 occurs, so there is something to learn. */
+    static List<Example> examples(int n) {
+        EncoderSpec spec = TinyEncoders.spec();
+        SplittableRandom r = new SplittableRandom(17);
+        List<Example> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int len = 3 + r.nextInt(6);
+            int[] ids = new int[len];
+            boolean seven = false;
+            for (int t = 0; t < len; t++) {
+                ids[t] = 1 + r.nextInt(spec.vocabSize() - 1);
+                seven |= ids[t] == 7;
+            }
+            out.add(new Example(i, new Encoding(ids, new int[len]), seven ? 1 : 0));
+        }
+        return out;
+    }
+
+    static void assertClose(TensorMap expected, TensorMap actual, double tol) {
+        assertEquals(expected.names(), actual.names());
+        double d = maxDiff(expected, actual);
+        assertTrue(d <= tol, "max difference " + d + " > " + tol);
+    }
+
+    static double maxDiff(TensorMap a, TensorMap b) {
+        double max = 0;
+        for (String name : a.names()) {
+            Tensor x = a.get(name);
+            Tensor y = b.get(name);
+            for (int i = 0; i < x.size(); i++) {
+                max = Math.max(max, Math.abs(x.data()[i] - y.data()[i]));
+            }
+        }
+        return max;
+    }
+
+}
