@@ -4,7 +4,7 @@ import dev.condense.models.nn.Embedding;
 import dev.condense.models.nn.LayerNorm;
 import dev.condense.models.nn.Linear;
 import dev.condense.models.state.ModelState;
-import dev.condense.models.state.Tensor;
+import dev.condense.models.state.NdArrays;
 import dev.condense.models.state.TensorMap;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -53,8 +53,7 @@ public final class TransformerEncoder implements Encoder {
     public static TransformerEncoder of(ModelState state, DataType dtype, Set<String> frozen) {
         Map<String, INDArray> w = new LinkedHashMap<>();
         for (ParameterNames.Shaped s : ParameterNames.all(state.spec())) {
-            Tensor t = state.weights().get(s.name());
-            w.put(s.name(), Nd4j.create(t.data(), t.shape(), 'c').castTo(dtype));
+            w.put(s.name(), NdArrays.fromTensor(state.weights().get(s.name()), dtype));
         }
         for (String name : frozen) {
             if (!w.containsKey(name)) {
@@ -81,8 +80,7 @@ public final class TransformerEncoder implements Encoder {
     /** A plain-array snapshot of the current weights. */
     public ModelState toState() {
         TensorMap map = new TensorMap();
-        weights.forEach((name, arr) -> map.put(name,
-                new Tensor(arr.shape().clone(), arr.castTo(DataType.FLOAT).dup('c').data().asFloat())));
+        weights.forEach((name, arr) -> map.put(name, NdArrays.toTensor(arr)));
         return new ModelState(spec, map);
     }
 
@@ -93,7 +91,7 @@ public final class TransformerEncoder implements Encoder {
             if (target == null) {
                 throw new IllegalArgumentException("no weight named '" + name + "'");
             }
-            target.assign(Nd4j.create(t.data(), t.shape(), 'c').castTo(target.dataType()));
+            target.assign(NdArrays.fromTensor(t, target.dataType()));
         });
     }
 
@@ -123,7 +121,7 @@ public final class TransformerEncoder implements Encoder {
             hidden.add(x);
         }
         INDArray pooling = poolingMatrix(batch, dtype);
-        INDArray pooled = pooling.mmul(x);
+        INDArray pooled = Nd4j.gemm(pooling, x, false, false);
         INDArray logits = Linear.forward(pooled, weights.get(CLASSIFIER_WEIGHT), weights.get(CLASSIFIER_BIAS));
         return new Pass(batch, logits, hidden, pooled, pooling, embNorm, caches);
     }
@@ -139,7 +137,7 @@ public final class TransformerEncoder implements Encoder {
 
         INDArray dPooled = Linear.backward(pass.pooled(), weights.get(CLASSIFIER_WEIGHT), dLogits,
                 grad.apply(CLASSIFIER_WEIGHT), grad.apply(CLASSIFIER_BIAS), true);
-        INDArray dx = pass.pooling.transpose().mmul(dPooled);
+        INDArray dx = Nd4j.gemm(pass.pooling, dPooled, true, false);
         for (int l = layers.size() - 1; l >= 0; l--) {
             addExtra(dx, dHiddenExtra, l + 1);
             dx = layers.get(l).backward(pass.caches.get(l), dx, grad, batch.size(), batch.length());

@@ -35,13 +35,18 @@ public record ModelState(EncoderSpec spec, TensorMap weights) {
     }
 
     public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(Math.toIntExact(serializedSize()));
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             writeTo(out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /** The exact length of {@link #writeTo}'s output. */
+    public long serializedSize() {
+        return 9L * Integer.BYTES + Double.BYTES + weights.serializedSize();
     }
 
     public static ModelState fromBytes(byte[] bytes) {

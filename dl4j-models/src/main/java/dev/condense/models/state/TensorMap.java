@@ -121,6 +121,16 @@ public final class TensorMap {
         return this;
     }
 
+    /** The exact length of {@link #writeTo}'s output, so buffers can be sized once. */
+    public long serializedSize() {
+        long n = Integer.BYTES;
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            n += 2 + e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + Integer.BYTES
+                    + (long) Long.BYTES * e.getValue().shape().length + (long) Float.BYTES * e.getValue().size();
+        }
+        return n;
+    }
+
     public void writeTo(DataOutputStream out) throws IOException {
         out.writeInt(tensors.size());
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {

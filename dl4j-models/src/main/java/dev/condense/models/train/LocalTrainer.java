@@ -3,12 +3,11 @@ package dev.condense.models.train;
 import dev.condense.models.encoder.Batch;
 import dev.condense.models.encoder.TransformerEncoder;
 import dev.condense.models.nn.StepWorkspace;
-import dev.condense.models.state.Tensor;
+import dev.condense.models.state.NdArrays;
 import dev.condense.models.state.TensorMap;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -55,13 +54,13 @@ public final class LocalTrainer {
 
     static Map<String, INDArray> toArrays(TensorMap map) {
         Map<String, INDArray> out = new LinkedHashMap<>();
-        map.asMap().forEach((name, t) -> out.put(name, Nd4j.create(t.data(), t.shape(), 'c')));
+        map.asMap().forEach((name, t) -> out.put(name, NdArrays.fromTensor(t, DataType.FLOAT)));
         return out;
     }
 
     static TensorMap toTensors(Map<String, INDArray> arrays) {
         TensorMap out = new TensorMap();
-        arrays.forEach((name, a) -> out.put(name, new Tensor(a.shape().clone(), a.dup('c').data().asFloat())));
+        arrays.forEach((name, a) -> out.put(name, NdArrays.toTensor(a)));
         return out;
     }
 }

@@ -30,7 +30,8 @@ public record TrainingState(ModelState model, TensorMap firstMoment, TensorMap s
     }
 
     public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        long size = model.serializedSize() + firstMoment.serializedSize() + secondMoment.serializedSize() + Long.BYTES;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(Math.toIntExact(size));
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             model.writeTo(out);
             firstMoment.writeTo(out);

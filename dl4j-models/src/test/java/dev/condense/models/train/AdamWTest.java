@@ -1,0 +1,58 @@
+package dev.condense.models.train;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Two AdamW steps against the formulas worked by hand. */
+class AdamWTest {
+
+    @Test
+    void twoStepsMatchTheFormulas() {
+        double lr = 0.1, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.5;
+        OptimizerSettings s = new OptimizerSettings(new LearningRateSchedule(lr, 0, 100), b1, b2, eps, wd, 0,
+                Set.of());
+        INDArray w = Nd4j.createFromArray(1.0f, -2.0f).reshape(1, 2);
+        INDArray bias = Nd4j.createFromArray(0.5f);
+        INDArray m = Nd4j.zeros(DataType.FLOAT, 1, 2);
+        INDArray v = Nd4j.zeros(DataType.FLOAT, 1, 2);
+        INDArray mb = Nd4j.zeros(DataType.FLOAT, 1);
+        INDArray vb = Nd4j.zeros(DataType.FLOAT, 1);
+        AdamW adam = new AdamW(s);
+        double[] g1 = {0.2, -0.4};
+        double[] g2 = {0.1, 0.3};
+        adam.step(Map.of("x.weight", w, "x.bias", bias),
+                Map.of("x.weight", Nd4j.createFromArray((float) g1[0], (float) g1[1]).reshape(1, 2),
+                        "x.bias", Nd4j.createFromArray(1.0f)),
+                Map.of("x.weight", m, "x.bias", mb), Map.of("x.weight", v, "x.bias", vb), 1);
+        adam.step(Map.of("x.weight", w, "x.bias", bias),
+                Map.of("x.weight", Nd4j.createFromArray((float) g2[0], (float) g2[1]).reshape(1, 2),
+                        "x.bias", Nd4j.createFromArray(1.0f)),
+                Map.of("x.weight", m, "x.bias", mb), Map.of("x.weight", v, "x.bias", vb), 2);
+
+        for (int i = 0; i < 2; i++) {
+            double x = i == 0 ? 1.0 : -2.0;
+            double mm = 0;
+            double vv = 0;
+            double[][] gs = {g1, g2};
+            for (int t = 1; t <= 2; t++) {
+                double rate = lr * (100.0 - t) / 100.0;
+                double g = gs[t - 1][i];
+                mm = b1 * mm + (1 - b1) * g;
+                vv = b2 * vv + (1 - b2) * g * g;
+                x *= 1 - rate * wd;
+                x -= rate * Math.sqrt(1 - Math.pow(b2, t)) / (1 - Math.pow(b1, t)) * mm / (Math.sqrt(vv) + eps);
+            }
+            assertEquals(x, w.getDouble(0, i), 1e-6, "weight " + i);
+        }
+        // the bias is exempt from decay: two steps of the same gradient 1 move it by ≈ lr each
+        double expected = 0.5 - 0.1 * 0.99 - 0.1 * 0.98;
+        assertEquals(expected, bias.getDouble(0), 1e-5);
+    }
+}
