@@ -1,0 +1,68 @@
+package dev.condense.spark.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.condense.models.eval.ClassificationMetrics;
+import dev.condense.models.pretrained.MiniLm;
+import dev.condense.spark.SparkTestSession;
+import dev.condense.spark.eval.DistributedEvaluator;
+import dev.condense.spark.settings.CondenseSettings;
+import dev.condense.spark.settings.SettingsLoader;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The real teacher on real SST-2 rows through the whole {@code finetune} and {@code evaluate} jobs: a few rounds
+ * over two shards must lower the loss on those rows, and the model and metrics must land in the run directory.
+ */
+class FinetuneJobTest {
+
+    private static JavaSparkContext sc;
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void spark() {
+        sc = SparkTestSession.start();
+    }
+
+    @Test
+    void fewRoundsOnRealSst2LowerTheLossAndWriteModelAndMetrics() throws Exception {
+        List<String> lines = Files.readAllLines(Path.of("../data-samples/sst2/train.tsv"));
+        Path subset = dir.resolve("sst2-256.tsv");
+        Files.write(subset, lines.subList(0, 257));
+        CondenseSettings s = SettingsLoader.load("", "test", List.of(
+                "data.train=" + subset, "data.dev=" + subset, "run.output=" + dir.resolve("runs"), "run.id=t",
+                "finetune.rounds=3", "finetune.local-steps=4", "finetune.batch-size=16",
+                "finetune.learning-rate=1e-4", "evaluate.batch-size=64"));
+
+        TextTask.Shards rows = TextTask.dev(sc, s);
+        ClassificationMetrics before = DistributedEvaluator.evaluate(sc, MiniLm.classifier(2, s.finetune().seed()),
+                rows.examples(), 64, 1, "before");
+        ClassificationMetrics after = FinetuneJob.run(sc, s, line -> { });
+
+        assertEquals(256, after.count());
+        assertTrue(after.meanLoss() < before.meanLoss() - 0.05,
+                "loss " + before.meanLoss() + " -> " + after.meanLoss());
+        Path run = dir.resolve("runs/t");
+        assertTrue(Files.exists(run.resolve("teacher/model.bin")));
+        JsonNode metrics = new ObjectMapper().readTree(run.resolve("teacher/metrics.json").toFile());
+        assertEquals(after.accuracy(), metrics.get("accuracy").asDouble(), 1e-12);
+        assertEquals(3, metrics.get("round_train_loss").size());
+        assertEquals(2, Files.list(run.resolve("checkpoints")).filter(p -> p.toString().endsWith(".ckpt")).count());
+
+        ClassificationMetrics evaluated = EvaluateJob.run(sc, s, line -> { });
+        assertEquals(after.correct(), evaluated.correct(), "evaluate reloads the saved teacher");
+        assertTrue(Files.exists(run.resolve("evaluate/metrics.json")));
+    }
+}
