@@ -70,21 +70,12 @@ public final class TensorMap {
 
     /** this += scale · other, name by name; both must hold the same names and shapes. */
     public TensorMap addScaled(TensorMap other, double scale) {
-        if (!tensors.keySet().equals(other.tensors.keySet())) {
-            throw new IllegalArgumentException("tensor names differ: " + tensors.keySet() + " vs " + other.names());
-        }
         float s = (float) scale;
-        tensors.forEach((name, t) -> {
-            float[] a = t.data();
-            float[] b = other.get(name).data();
-            if (a.length != b.length) {
-                throw new IllegalArgumentException("size of '" + name + "' differs: " + a.length + " vs " + b.length);
-            }
+        return combine(other, (a, b) -> {
             for (int i = 0; i < a.length; i++) {
                 a[i] += s * b[i];
             }
         });
-        return this;
     }
 
     /**
@@ -93,18 +84,26 @@ public final class TensorMap {
      * arbitrary order needs to be reproducible.
      */
     public TensorMap mix(double a, TensorMap other, double b) {
+        return combine(other, (x, y) -> {
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (a * x[i] + b * y[i]);
+            }
+        });
+    }
+
+    /** Applies {@code op(mine, theirs)} to each pair of same-named tensors, after checking names and sizes. */
+    private TensorMap combine(TensorMap other, java.util.function.BiConsumer<float[], float[]> op) {
         if (!tensors.keySet().equals(other.tensors.keySet())) {
             throw new IllegalArgumentException("tensor names differ: " + tensors.keySet() + " vs " + other.names());
         }
         tensors.forEach((name, tensor) -> {
-            float[] x = tensor.data();
-            float[] y = other.get(name).data();
-            if (x.length != y.length) {
-                throw new IllegalArgumentException("size of '" + name + "' differs: " + x.length + " vs " + y.length);
+            float[] mine = tensor.data();
+            float[] theirs = other.get(name).data();
+            if (mine.length != theirs.length) {
+                throw new IllegalArgumentException(
+                        "size of '" + name + "' differs: " + mine.length + " vs " + theirs.length);
             }
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (float) (a * x[i] + b * y[i]);
-            }
+            op.accept(mine, theirs);
         });
         return this;
     }

@@ -32,6 +32,19 @@ public final class TinyEncoders {
         return new ModelState(spec, w);
     }
 
+    /** The largest absolute element-wise difference between two maps with the same names and shapes. */
+    public static double maxDiff(TensorMap a, TensorMap b) {
+        double max = 0;
+        for (String name : a.names()) {
+            float[] x = a.get(name).data();
+            float[] y = b.get(name).data();
+            for (int i = 0; i < x.length; i++) {
+                max = Math.max(max, Math.abs(x[i] - y[i]));
+            }
+        }
+        return max;
+    }
+
     /** Three examples of lengths 5, 3 and 4 (so two are padded), with a repeated id and both segments. */
     public static Batch batch() {
         List<Encoding> examples = List.of(

@@ -2,7 +2,6 @@ package dev.condense.models.train;
 
 import dev.condense.models.encoder.Batch;
 import dev.condense.models.encoder.TinyEncoders;
-import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +23,7 @@ class LocalTrainerTest {
         Batch b = TinyEncoders.batch();
         ReplicaResult one = new LocalTrainer(settings()).train(start, Collections.nCopies(3, b).iterator(), 3);
         ReplicaResult two = new LocalTrainer(settings()).train(start, Collections.nCopies(3, b).iterator(), 3);
-        assertEquals(0.0, maxDiff(one.state().model().weights(), two.state().model().weights()));
+        assertEquals(0.0, TinyEncoders.maxDiff(one.state().model().weights(), two.state().model().weights()));
         assertEquals(one.lossSum(), two.lossSum());
         assertEquals(3, one.state().step());
     }
@@ -49,19 +48,8 @@ class LocalTrainerTest {
         TrainingState half = trainer.train(start, Collections.nCopies(2, b).iterator(), 2).state();
         TrainingState halves = trainer.train(TrainingState.fromBytes(half.toBytes()),
                 Collections.nCopies(2, b).iterator(), 2).state();
-        assertEquals(0.0, maxDiff(whole.model().weights(), halves.model().weights()));
-        assertEquals(0.0, maxDiff(whole.secondMoment(), halves.secondMoment()));
+        assertEquals(0.0, TinyEncoders.maxDiff(whole.model().weights(), halves.model().weights()));
+        assertEquals(0.0, TinyEncoders.maxDiff(whole.secondMoment(), halves.secondMoment()));
     }
 
-    static double maxDiff(TensorMap a, TensorMap b) {
-        double max = 0;
-        for (String name : a.names()) {
-            Tensor x = a.get(name);
-            Tensor y = b.get(name);
-            for (int i = 0; i < x.size(); i++) {
-                max = Math.max(max, Math.abs(x.data()[i] - y.data()[i]));
-            }
-        }
-        return max;
-    }
 }

@@ -3,7 +3,6 @@ package dev.condense.spark.train;
 import dev.condense.models.encoder.EncoderSpec;
 import dev.condense.models.encoder.Example;
 import dev.condense.models.encoder.TinyEncoders;
-import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.text.Encoding;
 import dev.condense.models.train.BatchPlanner;
@@ -83,7 +82,7 @@ public class DistributedTrainerTest {
         }
         assertEquals(2L * STEPS * BATCH, total);
         assertClose(sum.scale(1.0 / total), averaged.model().weights(), 1e-6);
-        assertTrue(maxDiff(start.model().weights(), averaged.model().weights()) > 1e-3, "training moved weights");
+        assertTrue(TinyEncoders.maxDiff(start.model().weights(), averaged.model().weights()) > 1e-3, "training moved weights");
     }
 
     @Test
@@ -147,20 +146,9 @@ public class DistributedTrainerTest {
 
     static void assertClose(TensorMap expected, TensorMap actual, double tol) {
         assertEquals(expected.names(), actual.names());
-        double d = maxDiff(expected, actual);
+        double d = TinyEncoders.maxDiff(expected, actual);
         assertTrue(d <= tol, "max difference " + d + " > " + tol);
     }
 
-    static double maxDiff(TensorMap a, TensorMap b) {
-        double max = 0;
-        for (String name : a.names()) {
-            Tensor x = a.get(name);
-            Tensor y = b.get(name);
-            for (int i = 0; i < x.size(); i++) {
-                max = Math.max(max, Math.abs(x.data()[i] - y.data()[i]));
-            }
-        }
-        return max;
-    }
 
 }
