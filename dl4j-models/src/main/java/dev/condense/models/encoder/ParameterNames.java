@@ -84,9 +84,13 @@ public final class ParameterNames {
         return out;
     }
 
-    /** Biases, LayerNorm scales and shifts are conventionally exempt from weight decay. */
+    /**
+     * Biases, LayerNorm scales and shifts are conventionally exempt from weight decay, and so are trainable extras
+     * that are not model weights (the distillation layer map, learned pruning scores).
+     */
     public static boolean isDecayExempt(String name) {
-        return name.endsWith(".bias") || name.endsWith(".gamma") || name.endsWith(".beta");
+        return name.endsWith(".bias") || name.endsWith(".gamma") || name.endsWith(".beta")
+                || name.startsWith("distill.") || name.startsWith("scores.");
     }
 
     /** A weight's name with its shape. */

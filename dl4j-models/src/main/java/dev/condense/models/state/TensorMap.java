@@ -91,6 +91,29 @@ public final class TensorMap {
         });
     }
 
+    /**
+     * Adds each of {@code other}'s tensors into the same-named tensor here; names this map lacks are added as they
+     * are when {@code addMissing}, otherwise ignored. For summed quantities (scores, counters) whose names need not
+     * match exactly.
+     */
+    public TensorMap accumulate(TensorMap other, boolean addMissing) {
+        other.tensors.forEach((name, t) -> {
+            Tensor mine = tensors.get(name);
+            if (mine == null) {
+                if (addMissing) {
+                    tensors.put(name, t);
+                }
+                return;
+            }
+            float[] x = mine.data();
+            float[] y = t.data();
+            for (int i = 0; i < x.length; i++) {
+                x[i] += y[i];
+            }
+        });
+        return this;
+    }
+
     /** Applies {@code op(mine, theirs)} to each pair of same-named tensors, after checking names and sizes. */
     private TensorMap combine(TensorMap other, java.util.function.BiConsumer<float[], float[]> op) {
         if (!tensors.keySet().equals(other.tensors.keySet())) {

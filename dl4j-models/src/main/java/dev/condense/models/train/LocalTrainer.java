@@ -1,9 +1,13 @@
 package dev.condense.models.train;
 
 import dev.condense.models.encoder.Batch;
+import dev.condense.models.encoder.ForwardPass;
 import dev.condense.models.encoder.TransformerEncoder;
 import dev.condense.models.nn.StepWorkspace;
+import dev.condense.models.prune.PruningStep;
+import dev.condense.models.state.ModelState;
 import dev.condense.models.state.NdArrays;
+import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -14,24 +18,43 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One replica: K AdamW steps of cross-entropy on an iterator of batches, from a {@link TrainingState} to a new
- * one. Deterministic for the same state and batches; knows nothing of Spark.
+ * One replica: K AdamW steps on an iterator of batches, from a {@link TrainingState} to a new one. The loss is an
+ * {@link Objective} (cross-entropy, or distillation from a teacher); pruning, when present, hooks in around the
+ * step. Deterministic for the same state and batches; knows nothing of Spark.
  */
 public final class LocalTrainer {
+
+    /** Sum over steps of one-hot layer matches: [teacher layers, student hidden states]. */
+    public static final String LAYER_MAPPING_COUNTS = "stats/layer-mapping";
 
     private static final String WORKSPACE = "condense-train-step";
 
     private final OptimizerSettings settings;
+    private final Objective objective;
+    private final PruningStep pruning;
 
     public LocalTrainer(OptimizerSettings settings) {
+        this(settings, Objective.crossEntropy(), null);
+    }
+
+    /** @param pruning null when nothing is pruned */
+    public LocalTrainer(OptimizerSettings settings, Objective objective, PruningStep pruning) {
         this.settings = settings;
+        this.objective = objective;
+        this.pruning = pruning;
     }
 
     public ReplicaResult train(TrainingState start, Iterator<Batch> batches, int steps) {
         TransformerEncoder encoder = TransformerEncoder.of(start.model(), DataType.FLOAT, settings.frozen());
+        Map<String, INDArray> extras = toArrays(start.extra());
         Map<String, INDArray> m = toArrays(start.firstMoment());
         Map<String, INDArray> v = toArrays(start.secondMoment());
+        PruningStep.Session prune = pruning == null ? null : pruning.start(start);
+        Map<String, INDArray> optimized = new LinkedHashMap<>(
+                prune == null ? encoder.weights() : prune.optimizedWeights(encoder.weights()));
+        optimized.putAll(extras);
         AdamW adam = new AdamW(settings);
+        MappingCounts mapping = new MappingCounts();
         double lossSum = 0;
         long examples = 0;
         int done = 0;
@@ -39,17 +62,32 @@ public final class LocalTrainer {
         while (done < steps && batches.hasNext()) {
             Batch batch = batches.next();
             try (MemoryWorkspace ws = StepWorkspace.open(WORKSPACE)) {
-                var pass = encoder.forward(batch);
-                CrossEntropy.Result ce = CrossEntropy.of(pass.logits(), batch.labels(), 1.0 / batch.size());
-                Map<String, INDArray> grads = encoder.backward(pass, ce.dLogits(), Map.of());
-                adam.step(encoder.weights(), grads, m, v, ++step);
-                lossSum += ce.lossSum();
+                if (prune != null) {
+                    prune.applyMasks(encoder.weights());
+                }
+                ForwardPass pass = encoder.forward(batch);
+                Objective.StepLoss loss = objective.loss(pass, batch, extras);
+                Map<String, INDArray> grads = encoder.backward(pass, loss.dLogits(), loss.dHidden());
+                grads.putAll(loss.extraGrads());
+                if (prune != null) {
+                    prune.afterBackward(grads, extras, encoder.weights());
+                }
+                adam.step(optimized, grads, m, v, ++step);
+                lossSum += loss.lossSum();
+                mapping.add(loss.layerMapping(), encoder.spec().layers() + 1);
             }
             examples += batch.size();
             done++;
         }
-        TrainingState end = new TrainingState(encoder.toState(), toTensors(m), toTensors(v), step);
-        return new ReplicaResult(end, lossSum, examples, done);
+        TensorMap model = encoder.toState().weights();
+        if (prune != null) {
+            prune.denseWeights().forEach((name, a) -> model.put(name, NdArrays.toTensor(a)));
+        }
+        TensorMap sums = prune == null ? new TensorMap() : prune.increments();
+        mapping.addTo(sums);
+        TrainingState end = new TrainingState(new ModelState(start.model().spec(), model), toTensors(extras),
+                toTensors(m), toTensors(v), start.scores(), start.masks(), step);
+        return new ReplicaResult(end, lossSum, examples, done, sums);
     }
 
     static Map<String, INDArray> toArrays(TensorMap map) {
@@ -62,5 +100,32 @@ public final class LocalTrainer {
         TensorMap out = new TensorMap();
         arrays.forEach((name, a) -> out.put(name, NdArrays.toTensor(a)));
         return out;
+    }
+
+    /** Counts how often each teacher layer was matched to each student layer. */
+    private static final class MappingCounts {
+        private float[] counts;
+        private int teacherLayers;
+        private int width;
+
+        void add(int[] mapping, int studentStates) {
+            if (mapping == null) {
+                return;
+            }
+            if (counts == null) {
+                teacherLayers = mapping.length;
+                width = studentStates;
+                counts = new float[teacherLayers * width];
+            }
+            for (int i = 0; i < mapping.length; i++) {
+                counts[i * width + mapping[i]]++;
+            }
+        }
+
+        void addTo(TensorMap sums) {
+            if (counts != null) {
+                sums.put(LAYER_MAPPING_COUNTS, new Tensor(new long[] {teacherLayers, width}, counts));
+            }
+        }
     }
 }

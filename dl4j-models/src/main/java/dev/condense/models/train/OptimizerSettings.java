@@ -4,7 +4,8 @@ import java.io.Serializable;
 import java.util.Set;
 
 /**
- * How a replica trains: AdamW's constants, gradient clipping and which weights stay frozen. Built and validated
+ * How a replica trains: AdamW's constants, gradient clipping, which weights stay frozen, and how much faster
+ * learned pruning scores move than weights (movement pruning trains scores at about 100× the weights' rate). Built and validated
  * once on the driver, then shipped to executors with the job.
  */
 public record OptimizerSettings(
@@ -14,7 +15,14 @@ public record OptimizerSettings(
         double epsilon,
         double weightDecay,
         double maxGradNorm,
-        Set<String> frozen) implements Serializable {
+        Set<String> frozen,
+        double scoreLearningRateScale) implements Serializable {
+
+    /** Learned pruning scores ({@code scores.*}) train at the same rate as the weights. */
+    public OptimizerSettings(LearningRateSchedule schedule, double beta1, double beta2, double epsilon,
+                             double weightDecay, double maxGradNorm, Set<String> frozen) {
+        this(schedule, beta1, beta2, epsilon, weightDecay, maxGradNorm, frozen, 1.0);
+    }
 
     public OptimizerSettings {
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
@@ -24,5 +32,8 @@ public record OptimizerSettings(
             throw new IllegalArgumentException("epsilon must be > 0, weight decay and max-grad-norm >= 0");
         }
         frozen = Set.copyOf(frozen);
+        if (!(scoreLearningRateScale > 0)) {
+            throw new IllegalArgumentException("score learning-rate scale must be > 0");
+        }
     }
 }

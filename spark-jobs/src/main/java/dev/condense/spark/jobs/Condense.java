@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * The entry point for {@code spark-submit} and the launchers:
- * {@code condense <finetune|evaluate> [--config FILE] [key=value ...]}. Settings are read and checked before a
+ * {@code condense <finetune|prune|evaluate> [--config FILE] [key=value ...]}. Settings are read and checked before a
  * SparkContext exists. Exit codes a scheduler can act on: 0 success, 2 bad settings or usage, 3 bad input data,
  * 1 any other failure.
  */
@@ -26,7 +26,7 @@ public final class Condense {
     public static final int BAD_SETTINGS = 2;
     public static final int BAD_DATA = 3;
 
-    private static final String USAGE = "usage: condense <finetune|evaluate> [--config FILE] [key=value ...]";
+    private static final String USAGE = "usage: condense <finetune|prune|evaluate> [--config FILE] [key=value ...]";
 
     private Condense() {
     }
@@ -46,6 +46,7 @@ public final class Condense {
                 switch (command.name()) {
                     case "finetune" -> FinetuneJob.run(sc, settings, System.out::println);
                     case "evaluate" -> EvaluateJob.run(sc, settings, System.out::println);
+                    case "prune" -> PruneJob.run(sc, settings, System.out::println);
                     default -> throw new SettingsException("unknown command '" + command.name() + "'; " + USAGE);
                 }
             }
@@ -71,7 +72,7 @@ public final class Condense {
                 throw new SettingsException(USAGE);
             }
             String name = args[0];
-            if (!List.of("finetune", "evaluate").contains(name)) {
+            if (!List.of("finetune", "prune", "evaluate").contains(name)) {
                 throw new SettingsException("unknown command '" + name + "'; " + USAGE);
             }
             String text = "";

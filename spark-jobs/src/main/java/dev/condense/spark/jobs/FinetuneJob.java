@@ -46,9 +46,11 @@ public final class FinetuneJob {
         TextTask.Shards train = TextTask.train(sc, s);
         log.accept(String.format("train: %,d examples in %d shards from %s", train.count(), s.spark().partitions(),
                 s.data().train()));
-        CondenseSettings.Finetune f = s.finetune();
+        CondenseSettings.Training f = s.finetune();
+        dev.condense.models.train.OptimizerSettings optimizer = f.optimizer();
         DistributedTrainer.Plan plan = new DistributedTrainer.Plan(STAGE, f.rounds(), f.localSteps(), f.batchSize(),
-                f.seed(), s.spark().threadsPerTask(), f.optimizer());
+                f.seed(), s.spark().threadsPerTask(), () -> new dev.condense.models.train.LocalTrainer(optimizer),
+                DistributedTrainer.RoundHook.NONE);
         String runDir = s.run().directory();
         DistributedTrainer trainer = new DistributedTrainer(sc, new Checkpoints(conf, runDir), log);
         DistributedTrainer.Outcome outcome = trainer.fit(plan, train.examples(),

@@ -1,5 +1,7 @@
 package dev.condense.spark.settings;
 
+import dev.condense.models.distill.DistillSettings;
+import dev.condense.models.prune.Pruner;
 import dev.condense.models.train.LearningRateSchedule;
 import dev.condense.models.train.OptimizerSettings;
 
@@ -11,8 +13,8 @@ import java.util.Set;
  * The validated settings tree, built once on the driver from {@code reference.conf} plus overrides (see
  * {@link SettingsLoader}). Plain immutable records: safe to pass to any stage and to ship to executors.
  */
-public record CondenseSettings(Run run, SparkSettings spark, Data data, Model model, Finetune finetune,
-                               Evaluate evaluate) implements Serializable {
+public record CondenseSettings(Run run, SparkSettings spark, Data data, Model model, Training finetune,
+                               Prune prune, DistillSettings distill, Evaluate evaluate) implements Serializable {
 
     /** Where a run writes: {@code <output>/<id>}. */
     public record Run(String id, String output) implements Serializable {
@@ -40,7 +42,8 @@ public record CondenseSettings(Run run, SparkSettings spark, Data data, Model mo
     public record Model(String pretrained) implements Serializable {
     }
 
-    public record Finetune(int rounds, int localSteps, int batchSize, double learningRate, double warmupFraction,
+    /** A training stage's loop and optimizer ({@code finetune}, {@code prune.training}). */
+    public record Training(int rounds, int localSteps, int batchSize, double learningRate, double warmupFraction,
                            double weightDecay, double maxGradNorm, double adamBeta1, double adamBeta2,
                            double adamEpsilon, Set<String> frozen, long seed) implements Serializable {
 
@@ -49,10 +52,22 @@ public record CondenseSettings(Run run, SparkSettings spark, Data data, Model mo
         }
 
         public OptimizerSettings optimizer() {
+            return optimizer(1.0);
+        }
+
+        public OptimizerSettings optimizer(double scoreLearningRateScale) {
             long warmup = Math.round(warmupFraction * totalSteps());
             return new OptimizerSettings(new LearningRateSchedule(learningRate, warmup, totalSteps()), adamBeta1,
-                    adamBeta2, adamEpsilon, weightDecay, maxGradNorm, frozen);
+                    adamBeta2, adamEpsilon, weightDecay, maxGradNorm, frozen, scoreLearningRateScale);
         }
+    }
+
+    /**
+     * The prune stage: what to prune and how ({@code pruner}), its own training loop, and soft movement's score
+     * learning-rate scale. {@code teacher} empty means the run's own teacher.
+     */
+    public record Prune(String teacher, Pruner.Spec pruner, Training training, double scoreLearningRateScale)
+            implements Serializable {
     }
 
     public record Evaluate(String model, int batchSize) implements Serializable {

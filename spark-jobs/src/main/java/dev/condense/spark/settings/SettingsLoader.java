@@ -100,7 +100,9 @@ public final class SettingsLoader {
     private static CondenseSettings build(Config merged) {
         SettingsReader c = new SettingsReader(merged.getConfig(ROOT), ROOT + ".");
         return new CondenseSettings(run(c.at("run")), spark(c.at("spark")), data(c.at("data")),
-                new CondenseSettings.Model(nonEmpty(c.at("model"), "pretrained")), finetune(c.at("finetune")),
+                new CondenseSettings.Model(nonEmpty(c.at("model"), "pretrained")), training(c.at("finetune")),
+                PruneSettingsReader.prune(c.at("prune"), training(c.at("prune").at("training"))),
+                PruneSettingsReader.distill(c.at("distill")),
                 new CondenseSettings.Evaluate(c.at("evaluate").string("model"),
                         c.at("evaluate").intAtLeast("batch-size", 1)));
     }
@@ -130,8 +132,8 @@ public final class SettingsLoader {
                 r.intAtLeast("max-length", 8), r.intAtLeast("train-limit", 0));
     }
 
-    private static CondenseSettings.Finetune finetune(SettingsReader r) {
-        return new CondenseSettings.Finetune(r.intAtLeast("rounds", 1), r.intAtLeast("local-steps", 1),
+    private static CondenseSettings.Training training(SettingsReader r) {
+        return new CondenseSettings.Training(r.intAtLeast("rounds", 1), r.intAtLeast("local-steps", 1),
                 r.intAtLeast("batch-size", 1), r.positive("learning-rate"),
                 r.inRange("warmup-fraction", 0, 1, true), r.inRange("weight-decay", 0, 1, true),
                 r.inRange("max-grad-norm", 0, Double.MAX_VALUE, true), r.inRange("adam-beta1", 0, 1, false),
@@ -139,7 +141,7 @@ public final class SettingsLoader {
                 r.longValue("seed"));
     }
 
-    private static String nonEmpty(SettingsReader r, String key) {
+    static String nonEmpty(SettingsReader r, String key) {
         String v = r.string(key);
         if (v.isBlank()) {
             throw r.bad(key, v, "a non-empty string");

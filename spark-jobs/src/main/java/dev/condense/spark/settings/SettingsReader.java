@@ -25,6 +25,38 @@ final class SettingsReader {
         return new SettingsReader(config.getConfig(path), prefix + path + ".");
     }
 
+    /** The objects of a list, each with its indexed path ({@code groups[0].}) for messages. */
+    List<SettingsReader> objects(String key) {
+        List<? extends Config> list = read(key, "a list of objects", () -> config.getConfigList(key));
+        List<SettingsReader> out = new java.util.ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            out.add(new SettingsReader(list.get(i), prefix + key + "[" + i + "]."));
+        }
+        return out;
+    }
+
+    /** Fails on any key of this object outside {@code allowed}. */
+    void onlyKeys(Set<String> allowed) {
+        for (String k : config.root().keySet()) {
+            if (!allowed.contains(k)) {
+                throw new SettingsException("unknown setting " + prefix + k + "; allowed here: "
+                        + new java.util.TreeSet<>(allowed));
+            }
+        }
+    }
+
+    boolean has(String key) {
+        return config.hasPath(key);
+    }
+
+    List<Integer> ints(String key) {
+        return read(key, "a list of integers", () -> config.getIntList(key));
+    }
+
+    String path(String key) {
+        return prefix + key;
+    }
+
     String string(String key) {
         return read(key, "a string", () -> config.getString(key));
     }

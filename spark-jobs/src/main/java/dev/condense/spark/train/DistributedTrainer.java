@@ -31,9 +31,22 @@ public final class DistributedTrainer {
         this.log = log;
     }
 
-    /** What a training stage is asked to do. */
+    /**
+     * What a training stage is asked to do.
+     *
+     * @param trainers   builds each replica's trainer on the executors
+     * @param afterRound runs on the driver after each average (e.g. chooses new masks); before the checkpoint
+     */
     public record Plan(String stage, int rounds, int localSteps, int batchSize, long seed, int threadsPerTask,
-                       dev.condense.models.train.OptimizerSettings optimizer) {
+                       TrainerFactory trainers, RoundHook afterRound) {
+    }
+
+    /** Driver-side work between averaging and checkpointing a round. */
+    @FunctionalInterface
+    public interface RoundHook {
+        RoundHook NONE = (state, result, round) -> state;
+
+        TrainingState apply(TrainingState averaged, RoundAverage result, int round);
     }
 
     /** The state after the last round, and the mean training loss of each round run now. */
@@ -55,7 +68,7 @@ public final class DistributedTrainer {
         for (int round = firstRound; round < plan.rounds(); round++) {
             long t0 = System.nanoTime();
             RoundAverage average = round(plan, shards, state, round);
-            state = average.apply(state);
+            state = plan.afterRound().apply(average.apply(state), average, round);
             checkpoints.save(plan.stage(), round + 1, state.toBytes());
             losses.add(average.meanLoss());
             long t1 = System.nanoTime();
@@ -72,7 +85,7 @@ public final class DistributedTrainer {
             RoundPlan roundPlan = new RoundPlan(round, plan.localSteps(), plan.batchSize(), plan.seed(),
                     plan.threadsPerTask());
             return PairwiseTreeReduce.reduce(
-                    shards.mapPartitionsWithIndex(new ReplicaTask(bytes, plan.optimizer(), roundPlan), true),
+                    shards.mapPartitionsWithIndex(new ReplicaTask(bytes, plan.trainers(), roundPlan), true),
                     RoundAverage::merge);
         } finally {
             sc.clearJobGroup();

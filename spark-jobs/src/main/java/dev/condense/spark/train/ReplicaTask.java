@@ -3,8 +3,6 @@ package dev.condense.spark.train;
 import dev.condense.models.encoder.Batch;
 import dev.condense.models.encoder.Example;
 import dev.condense.models.train.BatchPlanner;
-import dev.condense.models.train.LocalTrainer;
-import dev.condense.models.train.OptimizerSettings;
 import dev.condense.models.train.ReplicaResult;
 import dev.condense.models.train.TrainingState;
 import org.apache.spark.api.java.function.Function2;
@@ -16,19 +14,19 @@ import java.util.List;
 
 /**
  * What one executor task does in a round: rebuild the broadcast state, plan this shard's batches for the round
- * (seeded by round and partition, so a retry is identical) and run the local trainer for K steps.
+ * (seeded by round and partition, so a retry is identical) and run a local trainer for K steps.
  */
 final class ReplicaTask implements Function2<Integer, Iterator<Example>, Iterator<RoundAverage>> {
 
     private static final long serialVersionUID = 1L;
 
     private final Broadcast<byte[]> state;
-    private final OptimizerSettings optimizer;
+    private final TrainerFactory trainers;
     private final RoundPlan plan;
 
-    ReplicaTask(Broadcast<byte[]> state, OptimizerSettings optimizer, RoundPlan plan) {
+    ReplicaTask(Broadcast<byte[]> state, TrainerFactory trainers, RoundPlan plan) {
         this.state = state;
-        this.optimizer = optimizer;
+        this.trainers = trainers;
         this.plan = plan;
     }
 
@@ -43,7 +41,7 @@ final class ReplicaTask implements Function2<Integer, Iterator<Example>, Iterato
         List<Batch> batches = BatchPlanner.roundBatches(examples, plan.seed(), partition, plan.round(),
                 plan.localSteps(), plan.batchSize());
         TrainingState start = TrainingState.fromBytes(state.value());
-        ReplicaResult result = new LocalTrainer(optimizer).train(start, batches.iterator(), plan.localSteps());
+        ReplicaResult result = trainers.create().train(start, batches.iterator(), plan.localSteps());
         return List.of(RoundAverage.of(result)).iterator();
     }
 }

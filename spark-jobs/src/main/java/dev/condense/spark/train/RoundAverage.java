@@ -17,20 +17,22 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * The example-weighted mean of one round's replicas: trainable weights and Adam moments, plus Σ loss and Σ n.
- * Two means merge as (n_a·mean_a + n_b·mean_b)/(n_a + n_b), computed symmetrically so the merge is commutative bit
- * for bit, and {@link PairwiseTreeReduce} fixes which pairs merge; a rerun or a retried task therefore gives the
- * identical average. A lone replica's weights pass through untouched (summing w·n and dividing by n in float would
- * perturb their last bits, which Adam amplifies on near-zero gradients).
+ * One round's result over all replicas: the example-weighted mean of the trainable weights, extras and Adam
+ * moments, and the plain sum of what is summed (pruning-score increments, counters), plus Σ loss and Σ n.
+ * Two results merge as (n_a·mean_a + n_b·mean_b)/(n_a + n_b) and a + b, computed symmetrically so the merge is
+ * commutative bit for bit, and {@link PairwiseTreeReduce} fixes which pairs merge; a rerun or a retried task
+ * therefore gives the identical result. A lone replica's values pass through untouched (summing w·n and dividing
+ * by n in float would perturb their last bits, which Adam amplifies on near-zero gradients).
  */
 public final class RoundAverage implements java.io.Serializable {
 
     private static final long serialVersionUID = 1L;
 
     /** Travel with Kryo ({@link KryoSerializer}); only the empty zero value is Java-serialized, in the closure. */
-    private transient TensorMap weights;
+    private transient TensorMap trainable;
     private transient TensorMap firstMoment;
     private transient TensorMap secondMoment;
+    private transient TensorMap sums;
     private double lossSum;
     private long examples;
     private int replicas;
@@ -43,11 +45,16 @@ public final class RoundAverage implements java.io.Serializable {
     /** One replica's contribution. */
     public static RoundAverage of(ReplicaResult r) {
         RoundAverage s = new RoundAverage();
+        TrainingState state = r.state();
         TensorMap trainable = new TensorMap();
-        r.state().firstMoment().names().forEach(name -> trainable.put(name, r.state().model().weights().get(name)));
-        s.weights = trainable;
-        s.firstMoment = r.state().firstMoment();
-        s.secondMoment = r.state().secondMoment();
+        for (String name : state.firstMoment().names()) {
+            trainable.put(name, state.extra().contains(name) ? state.extra().get(name)
+                    : state.model().weights().get(name));
+        }
+        s.trainable = trainable;
+        s.firstMoment = state.firstMoment();
+        s.secondMoment = state.secondMoment();
+        s.sums = r.sums();
         s.lossSum = r.lossSum();
         s.examples = r.examples();
         s.replicas = r.examples() > 0 ? 1 : 0;
@@ -55,7 +62,7 @@ public final class RoundAverage implements java.io.Serializable {
         return s;
     }
 
-    /** Folds {@code other} into this (mutating it, as aggregate allows) and returns the merged mean. */
+    /** Folds {@code other} into this (mutating it, as aggregate allows) and returns the merged result. */
     public RoundAverage merge(RoundAverage other) {
         if (other.replicas == 0) {
             return this;
@@ -68,24 +75,32 @@ public final class RoundAverage implements java.io.Serializable {
         }
         double a = (double) examples / (examples + other.examples);
         double b = (double) other.examples / (examples + other.examples);
-        weights.mix(a, other.weights, b);
+        trainable.mix(a, other.trainable, b);
         firstMoment.mix(a, other.firstMoment, b);
         secondMoment.mix(a, other.secondMoment, b);
+        sums.accumulate(other.sums, true);
         lossSum += other.lossSum;
         examples += other.examples;
         replicas += other.replicas;
         return this;
     }
 
-    /** The next state: averaged trainable weights and moments; frozen weights as before; step advanced by K. */
+
+    /** The next state: averaged trainable weights, extras and moments; the rest as before; step advanced by K. */
     public TrainingState apply(TrainingState previous) {
         if (replicas == 0) {
             throw new IllegalStateException("no replica trained on any example this round");
         }
         TensorMap model = previous.model().weights().copy();
-        weights.asMap().forEach(model::put);
-        return new TrainingState(new ModelState(previous.model().spec(), model), firstMoment, secondMoment,
-                previous.step() + steps);
+        TensorMap extra = previous.extra().copy();
+        trainable.asMap().forEach((name, t) -> (extra.contains(name) ? extra : model).put(name, t));
+        return new TrainingState(new ModelState(previous.model().spec(), model), extra, firstMoment, secondMoment,
+                previous.scores(), previous.masks(), previous.step() + steps);
+    }
+
+    /** Summed quantities (score increments, counters), by name. */
+    public TensorMap sums() {
+        return sums == null ? new TensorMap() : sums;
     }
 
     public double meanLoss() {
@@ -100,7 +115,7 @@ public final class RoundAverage implements java.io.Serializable {
         return replicas;
     }
 
-    /** Writes the tensors as one compact block each. */
+    /** Writes the tensors as one compact block. */
     public static final class KryoSerializer extends Serializer<RoundAverage> {
         @Override
         public void write(Kryo kryo, Output out, RoundAverage s) {
@@ -109,9 +124,16 @@ public final class RoundAverage implements java.io.Serializable {
             out.writeLong(s.examples);
             out.writeInt(s.steps, true);
             if (s.replicas > 0) {
-                byte[] bytes = tensors(s);
-                out.writeInt(bytes.length, true);
-                out.writeBytes(bytes);
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                try (DataOutputStream d = new DataOutputStream(bytes)) {
+                    for (TensorMap m : new TensorMap[] {s.trainable, s.firstMoment, s.secondMoment, s.sums}) {
+                        m.writeTo(d);
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                out.writeInt(bytes.size(), true);
+                out.writeBytes(bytes.toByteArray());
             }
         }
 
@@ -125,26 +147,16 @@ public final class RoundAverage implements java.io.Serializable {
             if (s.replicas > 0) {
                 byte[] bytes = in.readBytes(in.readInt(true));
                 try (DataInputStream d = new DataInputStream(new ByteArrayInputStream(bytes))) {
-                    s.weights = TensorMap.readFrom(d);
+                    s.trainable = TensorMap.readFrom(d);
                     s.firstMoment = TensorMap.readFrom(d);
                     s.secondMoment = TensorMap.readFrom(d);
+                    s.sums = TensorMap.readFrom(d);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
             }
             return s;
         }
-
-        private static byte[] tensors(RoundAverage s) {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            try (DataOutputStream d = new DataOutputStream(bytes)) {
-                s.weights.writeTo(d);
-                s.firstMoment.writeTo(d);
-                s.secondMoment.writeTo(d);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return bytes.toByteArray();
-        }
     }
+
 }

@@ -119,7 +119,9 @@ public class DistributedTrainerTest {
     }
 
     private static DistributedTrainer.Plan plan(int rounds) {
-        return new DistributedTrainer.Plan("t", rounds, STEPS, BATCH, SEED, 1, optimizer());
+        OptimizerSettings optimizer = optimizer();
+        return new DistributedTrainer.Plan("t", rounds, STEPS, BATCH, SEED, 1, () -> new LocalTrainer(optimizer),
+                DistributedTrainer.RoundHook.NONE);
     }
 
     private static OptimizerSettings optimizer() {

@@ -1,0 +1,130 @@
+package dev.condense.models.prune;
+
+import dev.condense.models.encoder.EncoderSpec;
+import dev.condense.models.state.Tensor;
+import dev.condense.models.state.TensorMap;
+import dev.condense.models.train.TrainingState;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The driver's side of pruning: from the scores summed over all executors (or, for magnitude and norms, from
+ * the averaged weights) it chooses every group's masks at the sparsity the schedule gives for the current step.
+ * Deciding here, once, is the point: masks chosen separately on each worker would disagree, and averaged weights
+ * would not stay zero where pruned.
+ */
+public final class Pruner implements Serializable {
+
+    /**
+     * @param initialSparsity the sparsity the schedule starts from
+     * @param regularScale    soft movement's penalty λ on Σσ(S)
+     * @param softThreshold   soft movement keeps an element while σ(S) &gt; this
+     * @param initialScore    soft movement's starting score S for every element
+     */
+    public record Spec(List<PruneGroup> groups, ScoreMethod method, SparsitySchedule schedule,
+                       double initialSparsity, double regularScale, double softThreshold, double initialScore)
+            implements Serializable {
+
+        public Spec {
+            groups = List.copyOf(groups);
+            if (groups.isEmpty()) {
+                throw new IllegalArgumentException("no pruning groups");
+            }
+            if (method == ScoreMethod.SOFT_MOVEMENT
+                    && groups.stream().anyMatch(g -> g.granularity() != Granularity.ELEMENT)) {
+                throw new IllegalArgumentException("soft movement learns one score per weight: use granularity element");
+            }
+        }
+    }
+
+    private final Spec spec;
+    private final List<List<Slot>> slots = new ArrayList<>();
+
+    public Pruner(Spec spec, EncoderSpec model) {
+        this.spec = spec;
+        for (int g = 0; g < spec.groups().size(); g++) {
+            slots.add(StructureIndex.slots(spec.groups().get(g), g, model));
+        }
+    }
+
+    public List<List<Slot>> slots() {
+        return slots;
+    }
+
+    /** The executor-side hook. */
+    public PruningStep step() {
+        return new PruningStep(spec.method(), slots, spec.regularScale());
+    }
+
+    /** Zero scores (and soft-movement score parameters), then the masks for step {@code state.step()}. */
+    public TrainingState initialize(TrainingState state) {
+        TensorMap scores = new TensorMap();
+        TensorMap extras = new TensorMap();
+        for (List<Slot> group : slots) {
+            for (Slot s : group) {
+                if (spec.method().accumulates()) {
+                    scores.put(s.key(), Tensor.zeros(s.shape()));
+                }
+                if (spec.method() == ScoreMethod.SOFT_MOVEMENT) {
+                    float[] init = new float[(int) s.size()];
+                    Arrays.fill(init, (float) spec.initialScore());
+                    extras.put(PruningStep.SOFT_SCORE_PREFIX + s.key(), new Tensor(s.shape().clone(), init));
+                }
+            }
+        }
+        TrainingState withScores = state.withExtra(extras).withScoresAndMasks(scores, state.masks());
+        return updateMasks(withScores, new TensorMap());
+    }
+
+    /** Adds the round's summed score increments, then re-chooses every mask. */
+    public TrainingState updateMasks(TrainingState state, TensorMap increments) {
+        TensorMap scores = state.scores().copy().accumulate(increments, false);
+        TensorMap structureMasks = new TensorMap();
+        for (int g = 0; g < slots.size(); g++) {
+            PruneGroup group = spec.groups().get(g);
+            List<Slot> groupSlots = slots.get(g);
+            TensorMap chosen = spec.method() == ScoreMethod.SOFT_MOVEMENT
+                    ? MaskChooser.threshold(groupSlots, softScores(state, groupSlots), logit(spec.softThreshold()))
+                    : MaskChooser.choose(group, groupSlots, rankingScores(state, scores, groupSlots),
+                    spec.schedule().sparsity(spec.initialSparsity(), group.sparsity(), state.step()));
+            chosen.asMap().forEach(structureMasks::put);
+        }
+        TensorMap masks = MaskSet.expand(slots, structureMasks, state.model().weights());
+        return state.withScoresAndMasks(scores, masks);
+    }
+
+    private TensorMap rankingScores(TrainingState state, TensorMap accumulated, List<Slot> groupSlots) {
+        if (spec.method().accumulates()) {
+            return accumulated;
+        }
+        TensorMap out = new TensorMap();
+        TensorMap weights = state.model().weights();
+        for (Slot s : groupSlots) {
+            var norm = s.reduce(name -> {
+                var w = dev.condense.models.state.NdArrays.fromTensor(weights.get(name),
+                        org.nd4j.linalg.api.buffer.DataType.FLOAT);
+                return spec.method() == ScoreMethod.L2 ? w.muli(w) : org.nd4j.linalg.ops.transforms.Transforms.abs(w, false);
+            });
+            if (spec.method() == ScoreMethod.L2) {
+                org.nd4j.linalg.ops.transforms.Transforms.sqrt(norm, false);
+            }
+            out.put(s.key(), dev.condense.models.state.NdArrays.toTensor(norm.reshape(s.shape())));
+        }
+        return out;
+    }
+
+    private static TensorMap softScores(TrainingState state, List<Slot> groupSlots) {
+        TensorMap out = new TensorMap();
+        for (Slot s : groupSlots) {
+            out.put(s.key(), state.extra().get(PruningStep.SOFT_SCORE_PREFIX + s.key()));
+        }
+        return out;
+    }
+
+    private static double logit(double p) {
+        return Math.log(p / (1 - p));
+    }
+}

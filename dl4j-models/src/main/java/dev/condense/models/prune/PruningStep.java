@@ -1,0 +1,147 @@
+package dev.condense.models.prune;
+
+import dev.condense.models.state.NdArrays;
+import dev.condense.models.state.Tensor;
+import dev.condense.models.state.TensorMap;
+import dev.condense.models.train.TrainingState;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What pruning adds to a training step, without owning the loop: the forward pass sees weight ⊙ mask; afterwards
+ * gradient-based scores accumulate (w·g reduced per structure), learned soft-movement scores get their
+ * straight-through gradient, and pruned weights' gradients are zeroed so the optimizer leaves them alone. The
+ * masks themselves never change here: only the driver chooses masks, from scores summed over all executors.
+ */
+public final class PruningStep implements Serializable {
+
+    public static final String SOFT_SCORE_PREFIX = "scores.soft/";
+
+    private final ScoreMethod method;
+    private final List<List<Slot>> groupSlots;
+    private final double regularScale;
+
+    public PruningStep(ScoreMethod method, List<List<Slot>> groupSlots, double regularScale) {
+        this.method = method;
+        this.groupSlots = List.copyOf(groupSlots);
+        this.regularScale = regularScale;
+    }
+
+    public ScoreMethod method() {
+        return method;
+    }
+
+    public List<List<Slot>> groupSlots() {
+        return groupSlots;
+    }
+
+    /**
+     * N in the soft-movement penalty (λ/N)·Σσ(S): normalising by the number of scored weights keeps λ on the scale
+     * of the per-weight data gradient (a mean loss), as in the movement-pruning reference code.
+     */
+    private long scoredElements() {
+        long n = 0;
+        for (List<Slot> slots : groupSlots) {
+            for (Slot s : slots) {
+                n += s.size();
+            }
+        }
+        return Math.max(1, n);
+    }
+
+    /** Per-replica working state for one round. */
+    public Session start(TrainingState state) {
+        return new Session(state);
+    }
+
+    /** Dense weights, masks and this round's score increments, as ND4J arrays for the round's steps. */
+    public final class Session {
+        private final Map<String, INDArray> dense = new LinkedHashMap<>();
+        private final Map<String, INDArray> masks = new LinkedHashMap<>();
+        private final Map<String, INDArray> increments = new LinkedHashMap<>();
+
+        private Session(TrainingState state) {
+            state.masks().asMap().forEach((name, m) -> {
+                masks.put(name, NdArrays.fromTensor(m, DataType.FLOAT));
+                dense.put(name, NdArrays.fromTensor(state.model().weights().get(name), DataType.FLOAT));
+            });
+            if (method.accumulates()) {
+                for (List<Slot> slots : groupSlots) {
+                    for (Slot s : slots) {
+                        increments.put(s.key(), NdArrays.fromTensor(Tensor.zeros(s.shape()), DataType.FLOAT));
+                    }
+                }
+            }
+        }
+
+        /** The weights the optimizer updates: the dense copies of masked weights stand in for the engine's. */
+        public Map<String, INDArray> optimizedWeights(Map<String, INDArray> engineWeights) {
+            Map<String, INDArray> out = new LinkedHashMap<>(engineWeights);
+            out.putAll(dense);
+            return out;
+        }
+
+        /** Before the forward pass: engine weight = dense weight ⊙ mask. */
+        public void applyMasks(Map<String, INDArray> engineWeights) {
+            masks.forEach((name, mask) -> engineWeights.get(name).assign(dense.get(name)).muli(mask));
+        }
+
+        /** After the backward pass (gradients are with respect to the masked weights the forward used). */
+        public void afterBackward(Map<String, INDArray> grads, Map<String, INDArray> extras,
+                                  Map<String, INDArray> engineWeights) {
+            java.util.function.Function<String, INDArray> weight = name -> dense.getOrDefault(name,
+                    engineWeights.get(name));
+            if (method.accumulates()) {
+                for (List<Slot> slots : groupSlots) {
+                    for (Slot s : slots) {
+                        INDArray wg = s.reduce(name -> weight.apply(name).mul(grads.get(name)));
+                        INDArray inc = increments.get(s.key());
+                        if (method == ScoreMethod.TAYLOR) {
+                            inc.addi(wg.muli(wg));
+                        } else {
+                            inc.subi(wg);
+                        }
+                    }
+                }
+            }
+            if (method == ScoreMethod.SOFT_MOVEMENT) {
+                double penalty = regularScale / scoredElements();
+                for (List<Slot> slots : groupSlots) {
+                    for (Slot s : slots) {
+                        String weightName = s.members().get(0).weight();
+                        INDArray score = extras.get(SOFT_SCORE_PREFIX + s.key());
+                        // straight-through ∂L/∂S = g ⊙ w, plus the penalty's (λ/N)·σ(S)·(1 − σ(S))
+                        INDArray sig = Transforms.sigmoid(score, true);
+                        INDArray dScore = grads.get(weightName).mul(weight.apply(weightName))
+                                .addi(sig.muli(sig.rsub(1.0)).muli(penalty));
+                        grads.put(SOFT_SCORE_PREFIX + s.key(), dScore);
+                    }
+                }
+            }
+            masks.forEach((name, mask) -> {
+                INDArray g = grads.get(name);
+                if (g != null) {
+                    g.muli(mask);
+                }
+            });
+        }
+
+        /** The dense values of the masked weights, to return in the replica's state. */
+        public Map<String, INDArray> denseWeights() {
+            return dense;
+        }
+
+        /** This round's score increments, to be summed over replicas. */
+        public TensorMap increments() {
+            TensorMap out = new TensorMap();
+            increments.forEach((k, v) -> out.put(k, NdArrays.toTensor(v)));
+            return out;
+        }
+    }
+}

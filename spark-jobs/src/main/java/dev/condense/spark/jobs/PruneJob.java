@@ -1,0 +1,136 @@
+package dev.condense.spark.jobs;
+
+import dev.condense.models.distill.DistillSettings;
+import dev.condense.models.distill.DistillationObjective;
+import dev.condense.models.encoder.TransformerEncoder;
+import dev.condense.models.eval.ClassificationMetrics;
+import dev.condense.models.prune.MaskSet;
+import dev.condense.models.prune.Pruner;
+import dev.condense.models.prune.SparsityReport;
+import dev.condense.models.state.ModelState;
+import dev.condense.models.state.TensorMap;
+import dev.condense.models.train.LocalTrainer;
+import dev.condense.models.train.Objective;
+import dev.condense.models.train.OptimizerSettings;
+import dev.condense.models.train.TrainingState;
+import dev.condense.spark.eval.DistributedEvaluator;
+import dev.condense.spark.io.Checkpoints;
+import dev.condense.spark.io.HadoopFiles;
+import dev.condense.spark.settings.CondenseSettings;
+import dev.condense.spark.settings.SettingsException;
+import dev.condense.spark.train.DistributedTrainer;
+import dev.condense.spark.train.TrainerFactory;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.nd4j.linalg.api.buffer.DataType;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * {@code prune}: the student starts as a copy of the teacher and is pruned over Spark rounds while it learns
+ * from the teacher (distillation). Executors accumulate pruning scores; the driver sums them and chooses the masks;
+ * the masked student is saved to {@code <run>/student/model.bin} with {@code metrics.json} (accuracy against the
+ * teacher's, sparsity per matrix and overall, parameter counts, the layer mapping).
+ */
+public final class PruneJob {
+
+    public static final String STAGE = "prune";
+
+    private PruneJob() {
+    }
+
+    public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, Consumer<String> log) {
+        long start = System.nanoTime();
+        Configuration conf = sc.hadoopConfiguration();
+        String runDir = s.run().directory();
+        HadoopFiles.requireFile(conf, s.data().train());
+        HadoopFiles.requireFile(conf, s.data().dev());
+        String teacherPath = s.prune().teacher().isEmpty() ? runDir + "/teacher" : s.prune().teacher();
+        ModelState teacher = ModelStore.load(conf, teacherPath);
+        Pruner pruner;
+        try {
+            pruner = new Pruner(s.prune().pruner(), teacher.spec());
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException("setting condense.prune.groups is invalid: " + e.getMessage(), e);
+        }
+        CondenseSettings.Training t = s.prune().training();
+        DistillSettings distill = s.distill();
+
+        TextTask.Shards train = TextTask.train(sc, s);
+        TextTask.Shards dev = TextTask.dev(sc, s);
+        ClassificationMetrics teacherMetrics = DistributedEvaluator.evaluate(sc, teacher, dev.examples(),
+                s.evaluate().batchSize(), s.spark().threadsPerTask(), "prune: evaluate teacher");
+        log.accept(String.format("prune: teacher %s, dev accuracy %.4f; %,d train examples, method %s",
+                teacherPath, teacherMetrics.accuracy(), train.count(), s.prune().pruner().method().settingName()));
+
+        TrainingState initial = pruner.initialize(TrainingState.start(teacher, t.frozen())
+                .withExtra(DistillationObjective.initialExtras(teacher.spec(), distill)));
+        Broadcast<byte[]> teacherBytes = sc.broadcast(teacher.toBytes());
+        OptimizerSettings optimizer = t.optimizer(s.prune().scoreLearningRateScale());
+        TrainerFactory trainers = () -> new LocalTrainer(optimizer, objective(teacherBytes, distill), pruner.step());
+        Map<String, Object> mapping = new LinkedHashMap<>();
+        DistributedTrainer.Plan plan = new DistributedTrainer.Plan(STAGE, t.rounds(), t.localSteps(), t.batchSize(),
+                t.seed(), s.spark().threadsPerTask(), trainers, (state, result, round) -> {
+                    TrainingState masked = pruner.updateMasks(state, result.sums());
+                    String layers = LayerMapping.describe(result.sums(), distill.teacherLayers());
+                    if (!layers.isEmpty()) {
+                        mapping.put("round " + (round + 1), layers);
+                    }
+                    log.accept(String.format("prune round %d: encoder sparsity %.3f, mask entries changed %.2f%%%s",
+                            round + 1, SparsityReport.of(MaskSet.apply(masked.model().weights(), masked.masks()))
+                                    .encoderSparsity(), 100 * MaskSet.churn(state.masks(), masked.masks()),
+                            layers.isEmpty() ? "" : ", layers " + layers));
+                    return masked;
+                });
+        DistributedTrainer.Outcome outcome = new DistributedTrainer(sc, new Checkpoints(conf, runDir), log)
+                .fit(plan, train.examples(), initial);
+        teacherBytes.destroy();
+        train.examples().unpersist();
+
+        TrainingState end = outcome.state();
+        TensorMap effective = MaskSet.apply(end.model().weights(), end.masks());
+        ModelState student = new ModelState(teacher.spec(), effective);
+        ModelStore.save(conf, runDir + "/student", student);
+        ClassificationMetrics metrics = DistributedEvaluator.evaluate(sc, student, dev.examples(),
+                s.evaluate().batchSize(), s.spark().threadsPerTask(), "prune: evaluate student");
+        dev.examples().unpersist();
+
+        SparsityReport.Result sparsity = SparsityReport.of(effective);
+        Map<String, Object> json = new LinkedHashMap<>(MetricsJson.of(metrics, s.data().labels()));
+        json.put("teacher_accuracy", teacherMetrics.accuracy());
+        json.put("accuracy_drop_points", 100 * (teacherMetrics.accuracy() - metrics.accuracy()));
+        json.put("method", s.prune().pruner().method().settingName());
+        json.put("distillation", Map.of("alpha", distill.alpha(), "beta", distill.beta(), "gamma", distill.gamma(),
+                "temperature", distill.temperature(), "teacher_layers", Arrays.toString(distill.teacherLayers())));
+        json.put("encoder_matrix_sparsity", sparsity.encoderSparsity());
+        json.put("encoder_matrix_parameters", sparsity.encoderMatrixParameters());
+        json.put("encoder_matrix_nonzero", sparsity.encoderMatrixNonZero());
+        json.put("parameters", sparsity.totalParameters());
+        json.put("nonzero_parameters", sparsity.totalNonZero());
+        json.put("sparsity_per_matrix", sparsity.perMatrix());
+        json.put("layer_mapping", mapping);
+        json.put("train_examples", train.count());
+        json.put("rounds", t.rounds());
+        json.put("round_train_loss", outcome.roundLosses());
+        json.put("wall_seconds", (System.nanoTime() - start) / 1e9);
+        MetricsJson.write(conf, runDir + "/student/metrics.json", json);
+        log.accept(String.format("student dev accuracy %.4f (teacher %.4f, %+.2f points), encoder matrix sparsity "
+                        + "%.3f; saved to %s/student", metrics.accuracy(), teacherMetrics.accuracy(),
+                100 * (metrics.accuracy() - teacherMetrics.accuracy()), sparsity.encoderSparsity(), runDir));
+        return metrics;
+    }
+
+    /** Built on the executor: the teacher's engine from the broadcast bytes, once per task. */
+    private static Objective objective(Broadcast<byte[]> teacherBytes, DistillSettings distill) {
+        if (distill.beta() == 0 && distill.gamma() == 0) {
+            return Objective.crossEntropy();
+        }
+        return new DistillationObjective(TransformerEncoder.of(ModelState.fromBytes(teacherBytes.value()),
+                DataType.FLOAT, Set.of()), distill);
+    }
+}

@@ -1,0 +1,83 @@
+package dev.condense.spark.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.condense.models.pretrained.MiniLm;
+import dev.condense.models.prune.SparsityReport;
+import dev.condense.spark.SparkTestSession;
+import dev.condense.spark.settings.CondenseSettings;
+import dev.condense.spark.settings.SettingsException;
+import dev.condense.spark.settings.SettingsLoader;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The prune job on the real MiniLM and real SST-2 rows, kept small: masks, saved student and metrics. */
+class PruneJobTest {
+
+    private static JavaSparkContext sc;
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void spark() {
+        sc = SparkTestSession.start();
+    }
+
+    @Test
+    void prunesHeadsAndNeuronsUnderDistillationAndReportsSparsity() throws Exception {
+        List<String> lines = Files.readAllLines(Path.of("../data-samples/sst2/train.tsv"));
+        Path train = dir.resolve("train.tsv");
+        Path dev = dir.resolve("dev.tsv");
+        Files.write(train, lines.subList(0, 129));
+        Files.write(dev, List.of(lines.get(0)));
+        Files.write(dev, lines.subList(1000, 1064), java.nio.file.StandardOpenOption.APPEND);
+        ModelStore.save(sc.hadoopConfiguration(), dir.resolve("teacher").toString(), MiniLm.classifier(2, 3));
+        CondenseSettings s = SettingsLoader.load("""
+                condense.prune {
+                  method = taylor
+                  groups = [
+                    { kinds = [], granularity = head, sparsity = 0.5 }
+                    { kinds = [], granularity = neuron, sparsity = 0.5, global = false }
+                  ]
+                  schedule { kind = one-shot, start-step = 0, end-step = 0 }
+                  training { rounds = 2, local-steps = 2, batch-size = 8 }
+                }
+                """, "test", List.of("data.train=" + train, "data.dev=" + dev, "run.output=" + dir.resolve("runs"),
+                "run.id=p", "prune.teacher=" + dir.resolve("teacher")));
+        PruneJob.run(sc, s, line -> { });
+
+        Path student = dir.resolve("runs/p/student");
+        JsonNode m = new ObjectMapper().readTree(student.resolve("metrics.json").toFile());
+        assertEquals(0.5, m.get("encoder_matrix_sparsity").asDouble(), 1e-9);
+        assertEquals(64, m.get("examples").asInt());
+        assertTrue(m.get("layer_mapping").size() > 0);
+        var saved = ModelStore.load(sc.hadoopConfiguration(), student.toString());
+        assertEquals(0.5, SparsityReport.of(saved.weights()).encoderSparsity(), 1e-9,
+                "the saved model's own zeros give the sparsity");
+    }
+
+    @Test
+    void aGroupSelectingNothingOrAnUnknownGroupKeyIsASettingsError() {
+        SettingsException unknown = assertThrows(SettingsException.class, () -> SettingsLoader.load(
+                "condense.prune.groups = [ { kinds = [query], granularity = element, sparsity = 0.5, globl = true } ]",
+                "t", List.of()));
+        assertTrue(unknown.getMessage().contains("condense.prune.groups[0].globl"), unknown.getMessage());
+        SettingsException kind = assertThrows(SettingsException.class, () -> SettingsLoader.load(
+                "condense.prune.groups = [ { kinds = [querry], granularity = element, sparsity = 0.5 } ]",
+                "t", List.of()));
+        assertTrue(kind.getMessage().contains("condense.prune.groups[0].kinds"), kind.getMessage());
+        assertThrows(SettingsException.class, () -> SettingsLoader.load("", "t",
+                List.of("prune.schedule.end-step=100000")));
+    }
+}

@@ -1,0 +1,111 @@
+package dev.condense.spark.train;
+
+import dev.condense.models.encoder.EncoderSpec;
+import dev.condense.models.encoder.Example;
+import dev.condense.models.encoder.TinyEncoders;
+import dev.condense.models.prune.Granularity;
+import dev.condense.models.prune.MaskSet;
+import dev.condense.models.prune.MatrixKind;
+import dev.condense.models.prune.PruneGroup;
+import dev.condense.models.prune.Pruner;
+import dev.condense.models.prune.PruningStep;
+import dev.condense.models.prune.ScoreMethod;
+import dev.condense.models.prune.SparsitySchedule;
+import dev.condense.models.state.Tensor;
+import dev.condense.models.state.TensorMap;
+import dev.condense.models.train.BatchPlanner;
+import dev.condense.models.train.LearningRateSchedule;
+import dev.condense.models.train.LocalTrainer;
+import dev.condense.models.train.Objective;
+import dev.condense.models.train.OptimizerSettings;
+import dev.condense.models.train.TrainingState;
+import dev.condense.spark.SparkTestSession;
+import dev.condense.spark.data.ShardedExamples;
+import dev.condense.spark.io.Checkpoints;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Scores are summed over executors before masks are chosen, and the masks hold on the averaged weights. */
+class DistributedPruningTest {
+
+    private static final EncoderSpec SPEC = TinyEncoders.spec();
+    private static final int STEPS = 3;
+    private static final int BATCH = 4;
+    private static final long SEED = 11;
+
+    private static JavaSparkContext sc;
+
+    @TempDir
+    Path run;
+
+    @BeforeAll
+    static void spark() {
+        sc = SparkTestSession.start();
+    }
+
+    private static Pruner pruner(ScoreMethod method) {
+        return new Pruner(new Pruner.Spec(List.of(
+                new PruneGroup(Set.of(MatrixKind.QUERY, MatrixKind.FFN_IN), Set.of(), Granularity.ELEMENT, 0.5, true,
+                        Set.of()),
+                new PruneGroup(Set.of(), Set.of(), Granularity.HEAD, 0.5, true, Set.of())), method,
+                new SparsitySchedule(SparsitySchedule.Kind.LINEAR, 0, 2 * STEPS, 1, 1), 0, 0, 0.5, 1), SPEC);
+    }
+
+    private static OptimizerSettings optimizer() {
+        return new OptimizerSettings(new LearningRateSchedule(1e-2, 1, 20), 0.9, 0.999, 1e-8, 0.01, 1.0, Set.of());
+    }
+
+    @Test
+    void scoresAreSummedOverExecutorsAndPrunedWeightsStayExactlyZero() {
+        Pruner pruner = pruner(ScoreMethod.TAYLOR);
+        JavaRDD<Example> shards = ShardedExamples.shard(sc.parallelize(DistributedTrainerTest.examples(40)), 2, SEED);
+        TrainingState start = pruner.initialize(TrainingState.start(TinyEncoders.randomState(SPEC, 4), Set.of()));
+        OptimizerSettings optimizer = optimizer();
+        PruningStep step = pruner.step();
+        DistributedTrainer trainer = new DistributedTrainer(sc,
+                new Checkpoints(sc.hadoopConfiguration(), run.toString()), s -> { });
+        DistributedTrainer.Plan plan = new DistributedTrainer.Plan("p", 2, STEPS, BATCH, SEED, 1,
+                () -> new LocalTrainer(optimizer, Objective.crossEntropy(), step),
+                (state, result, round) -> pruner.updateMasks(state, result.sums()));
+
+        RoundAverage first = trainer.round(plan, shards, start, 0);
+        List<List<Example>> parts = DistributedTrainerTest.byPartition(shards);
+        TensorMap expected = null;
+        for (int p = 0; p < parts.size(); p++) {
+            TensorMap sums = new LocalTrainer(optimizer, Objective.crossEntropy(), step).train(start,
+                    BatchPlanner.roundBatches(parts.get(p), SEED, p, 0, STEPS, BATCH).iterator(), STEPS).sums();
+            expected = expected == null ? sums : expected.addScaled(sums, 1.0);
+        }
+        for (String key : expected.names()) {
+            assertArrayEquals(expected.get(key).data(), first.sums().get(key).data(), key);
+        }
+
+        TrainingState end = trainer.fit(plan, shards, start).state();
+        TensorMap effective = MaskSet.apply(end.model().weights(), end.masks());
+        long masked = 0;
+        for (String name : end.masks().names()) {
+            float[] m = end.masks().get(name).data();
+            float[] w = effective.get(name).data();
+            for (int i = 0; i < m.length; i++) {
+                if (m[i] == 0) {
+                    masked++;
+                    assertEquals(0f, w[i], name + "[" + i + "] is pruned");
+                }
+            }
+        }
+        assertTrue(masked > 0);
+        Tensor q = end.masks().get("layer.0.attention.query.weight");
+        assertTrue(MaskSet.sparsity(q) > 0.4, "query matrices lose half their elements and half the heads");
+    }
+}
