@@ -1,9 +1,13 @@
 package dev.condense.models.prune;
 
 import dev.condense.models.encoder.EncoderSpec;
+import dev.condense.models.state.NdArrays;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.train.TrainingState;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -102,16 +106,13 @@ public final class Pruner implements Serializable {
         }
         TensorMap out = new TensorMap();
         TensorMap weights = state.model().weights();
+        boolean l2 = spec.method() == ScoreMethod.L2;
         for (Slot s : groupSlots) {
-            var norm = s.reduce(name -> {
-                var w = dev.condense.models.state.NdArrays.fromTensor(weights.get(name),
-                        org.nd4j.linalg.api.buffer.DataType.FLOAT);
-                return spec.method() == ScoreMethod.L2 ? w.muli(w) : org.nd4j.linalg.ops.transforms.Transforms.abs(w, false);
+            INDArray norm = s.reduce(name -> {
+                INDArray w = NdArrays.fromTensor(weights.get(name), DataType.FLOAT);
+                return l2 ? w.muli(w) : Transforms.abs(w, false);
             });
-            if (spec.method() == ScoreMethod.L2) {
-                org.nd4j.linalg.ops.transforms.Transforms.sqrt(norm, false);
-            }
-            out.put(s.key(), dev.condense.models.state.NdArrays.toTensor(norm.reshape(s.shape())));
+            out.put(s.key(), NdArrays.toTensor((l2 ? Transforms.sqrt(norm, false) : norm).reshape(s.shape())));
         }
         return out;
     }
