@@ -11,6 +11,20 @@ public final class SparkTestSession {
     private SparkTestSession() {
     }
 
+    /**
+     * Writes the header and {@code count} real SST-2 training rows starting at data row {@code from} to
+     * {@code target}, for tests that need a small real data set.
+     */
+    public static java.nio.file.Path sst2Rows(java.nio.file.Path target, int from, int count)
+            throws java.io.IOException {
+        java.util.List<String> lines = java.nio.file.Files.readAllLines(
+                java.nio.file.Path.of("../data-samples/sst2/train.tsv"));
+        java.util.List<String> out = new java.util.ArrayList<>();
+        out.add(lines.get(0));
+        out.addAll(lines.subList(1 + from, 1 + from + count));
+        return java.nio.file.Files.write(target, out);
+    }
+
     public static JavaSparkContext start() {
         SparkSession spark = SparkSession.builder()
                 .config(SparkSessions.conf(SettingsLoader.defaults().spark()))

@@ -64,13 +64,7 @@ public final class FinetuneJob {
         dev.examples().unpersist();
 
         Map<String, Object> json = new LinkedHashMap<>(MetricsJson.of(metrics, s.data().labels()));
-        json.put("train_examples", train.count());
-        json.put("shards", s.spark().partitions());
-        json.put("rounds", f.rounds());
-        json.put("local_steps", f.localSteps());
-        json.put("batch_size", f.batchSize());
-        json.put("round_train_loss", outcome.roundLosses());
-        json.put("wall_seconds", (System.nanoTime() - start) / 1e9);
+        MetricsJson.addTraining(json, train.count(), s.spark().partitions(), f, outcome.roundLosses(), start);
         MetricsJson.write(conf, runDir + "/teacher/metrics.json", json);
         log.accept(String.format("dev accuracy %.4f (%d/%d), loss %.4f; teacher saved to %s/teacher",
                 metrics.accuracy(), metrics.correct(), metrics.count(), metrics.meanLoss(), runDir));

@@ -36,6 +36,19 @@ public final class MetricsJson {
         return out;
     }
 
+    /** What a training stage did: data size, shards, loop shape, per-round training loss and wall time. */
+    public static void addTraining(Map<String, Object> json, long trainExamples, int shards,
+                                   dev.condense.spark.settings.CondenseSettings.Training t, List<Double> roundLosses,
+                                   long startNanos) {
+        json.put("train_examples", trainExamples);
+        json.put("shards", shards);
+        json.put("rounds", t.rounds());
+        json.put("local_steps", t.localSteps());
+        json.put("batch_size", t.batchSize());
+        json.put("round_train_loss", roundLosses);
+        json.put("wall_seconds", (System.nanoTime() - startNanos) / 1e9);
+    }
+
     public static void write(Configuration conf, String path, Map<String, Object> metrics) {
         try {
             String json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(metrics);

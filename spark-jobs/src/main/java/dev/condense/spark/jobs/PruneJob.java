@@ -114,10 +114,7 @@ public final class PruneJob {
         json.put("nonzero_parameters", sparsity.totalNonZero());
         json.put("sparsity_per_matrix", sparsity.perMatrix());
         json.put("layer_mapping", mapping);
-        json.put("train_examples", train.count());
-        json.put("rounds", t.rounds());
-        json.put("round_train_loss", outcome.roundLosses());
-        json.put("wall_seconds", (System.nanoTime() - start) / 1e9);
+        MetricsJson.addTraining(json, train.count(), s.spark().partitions(), t, outcome.roundLosses(), start);
         MetricsJson.write(conf, runDir + "/student/metrics.json", json);
         log.accept(String.format("student dev accuracy %.4f (teacher %.4f, %+.2f points), encoder matrix sparsity "
                         + "%.3f; saved to %s/student", metrics.accuracy(), teacherMetrics.accuracy(),

@@ -38,9 +38,7 @@ class FinetuneJobTest {
 
     @Test
     void fewRoundsOnRealSst2LowerTheLossAndWriteModelAndMetrics() throws Exception {
-        List<String> lines = Files.readAllLines(Path.of("../data-samples/sst2/train.tsv"));
-        Path subset = dir.resolve("sst2-256.tsv");
-        Files.write(subset, lines.subList(0, 257));
+        Path subset = SparkTestSession.sst2Rows(dir.resolve("sst2-256.tsv"), 0, 256);
         CondenseSettings s = SettingsLoader.load("", "test", List.of(
                 "data.train=" + subset, "data.dev=" + subset, "run.output=" + dir.resolve("runs"), "run.id=t",
                 "finetune.rounds=3", "finetune.local-steps=4", "finetune.batch-size=16",

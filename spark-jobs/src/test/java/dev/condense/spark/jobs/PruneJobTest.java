@@ -13,7 +13,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -36,12 +35,8 @@ class PruneJobTest {
 
     @Test
     void prunesHeadsAndNeuronsUnderDistillationAndReportsSparsity() throws Exception {
-        List<String> lines = Files.readAllLines(Path.of("../data-samples/sst2/train.tsv"));
-        Path train = dir.resolve("train.tsv");
-        Path dev = dir.resolve("dev.tsv");
-        Files.write(train, lines.subList(0, 129));
-        Files.write(dev, List.of(lines.get(0)));
-        Files.write(dev, lines.subList(1000, 1064), java.nio.file.StandardOpenOption.APPEND);
+        Path train = SparkTestSession.sst2Rows(dir.resolve("train.tsv"), 0, 128);
+        Path dev = SparkTestSession.sst2Rows(dir.resolve("dev.tsv"), 999, 64);
         ModelStore.save(sc.hadoopConfiguration(), dir.resolve("teacher").toString(), MiniLm.classifier(2, 3));
         CondenseSettings s = SettingsLoader.load("""
                 condense.prune {
