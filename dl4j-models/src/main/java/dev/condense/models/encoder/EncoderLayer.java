@@ -39,7 +39,8 @@ final class EncoderLayer {
         }
     }
 
-    Cache forward(INDArray x, INDArray keyBias, int batch, int length) {
+    /** @param keepHidden the kept hidden dimensions (0/1), or null when none is pruned */
+    Cache forward(INDArray x, INDArray keyBias, int batch, int length, INDArray keepHidden) {
         INDArray q = Linear.forward(x, w(query(index, "weight")), w(query(index, "bias")));
         INDArray k = Linear.forward(x, w(key(index, "weight")), w(key(index, "bias")));
         INDArray v = Linear.forward(x, w(value(index, "weight")), w(value(index, "bias")));
@@ -47,12 +48,12 @@ final class EncoderLayer {
         INDArray attOut = Linear.forward(att.context(), w(attentionOutput(index, "weight")),
                 w(attentionOutput(index, "bias")));
         LayerNorm.Result norm1 = LayerNorm.forward(attOut.addi(x), w(attentionNorm(index, "gamma")),
-                w(attentionNorm(index, "beta")), spec.layerNormEps());
+                w(attentionNorm(index, "beta")), spec.layerNormEps(), keepHidden);
         INDArray pre = Linear.forward(norm1.output(), w(ffnIn(index, "weight")), w(ffnIn(index, "bias")));
         Gelu.Result act = Gelu.forward(pre);
         INDArray ffnOutput = Linear.forward(act.output(), w(ffnOut(index, "weight")), w(ffnOut(index, "bias")));
         LayerNorm.Result norm2 = LayerNorm.forward(ffnOutput.addi(norm1.output()), w(ffnNorm(index, "gamma")),
-                w(ffnNorm(index, "beta")), spec.layerNormEps());
+                w(ffnNorm(index, "beta")), spec.layerNormEps(), keepHidden);
         return new Cache(x, att, norm1, pre, act, norm2);
     }
 

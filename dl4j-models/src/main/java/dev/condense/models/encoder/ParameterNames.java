@@ -17,6 +17,12 @@ public final class ParameterNames {
     public static final String CLASSIFIER_WEIGHT = "classifier.weight";
     public static final String CLASSIFIER_BIAS = "classifier.bias";
 
+    /**
+     * Not a weight: the 0/1 vector of kept hidden dimensions, stored with a model whose hidden dimensions were
+     * pruned (and not yet physically removed) so that its LayerNorms normalise over the kept dimensions only.
+     */
+    public static final String HIDDEN_KEEP = "structure.hidden-keep";
+
     private ParameterNames() {
     }
 

@@ -39,6 +39,8 @@ public final class TransformerEncoder implements Encoder {
     private final Map<String, INDArray> weights;
     private final Set<String> frozen;
     private final List<EncoderLayer> layers = new ArrayList<>();
+    /** The kept hidden dimensions (0/1) when some are pruned; null otherwise. */
+    private INDArray keepHidden;
 
     private TransformerEncoder(EncoderSpec spec, Map<String, INDArray> weights, Set<String> frozen) {
         this.spec = spec;
@@ -60,7 +62,23 @@ public final class TransformerEncoder implements Encoder {
                 throw new IllegalArgumentException("cannot freeze unknown weight '" + name + "'");
             }
         }
-        return new TransformerEncoder(state.spec(), w, frozen);
+        TransformerEncoder encoder = new TransformerEncoder(state.spec(), w, frozen);
+        if (state.weights().contains(ParameterNames.HIDDEN_KEEP)) {
+            encoder.keepHidden(NdArrays.fromTensor(state.weights().get(ParameterNames.HIDDEN_KEEP), dtype));
+        }
+        return encoder;
+    }
+
+    /**
+     * Restricts every LayerNorm to the kept hidden dimensions (see {@link LayerNorm}); null keeps all. Hidden-
+     * dimension pruning sets this so that the masked model is the smaller model, not an approximation of it.
+     */
+    public void keepHidden(INDArray keep) {
+        if (keep != null && keep.length() != spec.hidden()) {
+            throw new IllegalArgumentException("hidden mask has " + keep.length() + " entries, the model "
+                    + spec.hidden() + " dimensions");
+        }
+        this.keepHidden = keep == null ? null : keep.castTo(weights.get(WORD_EMBEDDINGS).dataType());
     }
 
     @Override
@@ -77,7 +95,7 @@ public final class TransformerEncoder implements Encoder {
         return frozen;
     }
 
-    /** A plain-array snapshot of the current weights. */
+    /** A plain-array snapshot of the current weights (the weights only: not the hidden mask). */
     public ModelState toState() {
         TensorMap map = new TensorMap();
         weights.forEach((name, arr) -> map.put(name, NdArrays.toTensor(arr)));
@@ -109,13 +127,13 @@ public final class TransformerEncoder implements Encoder {
                 .addi(Embedding.lookup(weights.get(POSITION_EMBEDDINGS), positions(b, len)))
                 .addi(Embedding.lookup(weights.get(TYPE_EMBEDDINGS), batch.typeIds()));
         LayerNorm.Result embNorm = LayerNorm.forward(embedded, weights.get(EMBEDDING_NORM_GAMMA),
-                weights.get(EMBEDDING_NORM_BETA), spec.layerNormEps());
+                weights.get(EMBEDDING_NORM_BETA), spec.layerNormEps(), keepHidden);
         List<EncoderLayer.Cache> caches = new ArrayList<>(layers.size());
         List<INDArray> hidden = new ArrayList<>(layers.size() + 1);
         INDArray x = embNorm.output();
         hidden.add(x);
         for (EncoderLayer layer : layers) {
-            EncoderLayer.Cache c = layer.forward(x, keyBias, b, len);
+            EncoderLayer.Cache c = layer.forward(x, keyBias, b, len, keepHidden);
             caches.add(c);
             x = c.output();
             hidden.add(x);

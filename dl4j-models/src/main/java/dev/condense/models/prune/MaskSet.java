@@ -1,5 +1,7 @@
 package dev.condense.models.prune;
 
+import dev.condense.models.encoder.ParameterNames;
+import dev.condense.models.state.ModelState;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 
@@ -43,6 +45,26 @@ public final class MaskSet {
         TensorMap out = new TensorMap();
         masks.forEach((name, data) -> out.put(name, new Tensor(weights.get(name).shape().clone(), data)));
         return out;
+    }
+
+    /**
+     * The kept hidden dimensions, when hidden-dimension pruning is on: the embedding LayerNorm's scale is masked by
+     * that granularity alone (no matrix kind selects a LayerNorm), so its mask is the hidden mask.
+     */
+    public static java.util.Optional<Tensor> hiddenKeep(TensorMap masks) {
+        return masks.contains(ParameterNames.EMBEDDING_NORM_GAMMA)
+                ? java.util.Optional.of(masks.get(ParameterNames.EMBEDDING_NORM_GAMMA))
+                : java.util.Optional.empty();
+    }
+
+    /**
+     * The pruned model as evaluated and exported: weights ⊙ masks, plus the hidden mask when hidden dimensions are
+     * pruned (the engine's LayerNorms need it).
+     */
+    public static ModelState prunedModel(ModelState model, TensorMap masks) {
+        TensorMap weights = apply(model.weights(), masks);
+        hiddenKeep(masks).ifPresent(keep -> weights.put(ParameterNames.HIDDEN_KEEP, keep.copy()));
+        return new ModelState(model.spec(), weights);
     }
 
     /**

@@ -80,6 +80,11 @@ public final class PruningStep implements Serializable {
             }
         }
 
+        /** The kept hidden dimensions when hidden-dimension pruning is on, else null (for the engine's norms). */
+        public INDArray hiddenKeep() {
+            return masks.get(dev.condense.models.encoder.ParameterNames.EMBEDDING_NORM_GAMMA);
+        }
+
         /** The weights the optimizer updates: the dense copies of masked weights stand in for the engine's. */
         public Map<String, INDArray> optimizedWeights(Map<String, INDArray> engineWeights) {
             Map<String, INDArray> out = new LinkedHashMap<>(engineWeights);

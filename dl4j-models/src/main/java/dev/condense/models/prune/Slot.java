@@ -25,12 +25,22 @@ public record Slot(String key, long[] shape, List<Member> members) implements Se
         return n;
     }
 
-    /** Σ over each structure's member elements of {@code perElement.get(weight)}. */
+    /**
+     * Σ over each structure's member elements of {@code perElement.get(weight)}; a member for which it returns
+     * null (a frozen weight has no gradient) contributes nothing.
+     */
     public INDArray reduce(java.util.function.Function<String, INDArray> perElement) {
         INDArray sum = null;
         for (Member m : members) {
-            INDArray part = m.reduce(perElement.apply(m.weight()));
+            INDArray values = perElement.apply(m.weight());
+            if (values == null) {
+                continue;
+            }
+            INDArray part = m.reduce(values);
             sum = sum == null ? part : sum.addi(part);
+        }
+        if (sum == null) {
+            throw new IllegalStateException("no member of slot " + key + " has values to reduce");
         }
         return sum;
     }

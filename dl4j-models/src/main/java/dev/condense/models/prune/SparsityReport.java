@@ -1,5 +1,6 @@
 package dev.condense.models.prune;
 
+import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 
@@ -26,6 +27,9 @@ public final class SparsityReport {
         long total = 0;
         long totalNonZero = 0;
         for (Map.Entry<String, Tensor> e : effectiveWeights.asMap().entrySet()) {
+            if (e.getKey().equals(ParameterNames.HIDDEN_KEEP)) {
+                continue; // a mask stored with the model, not a parameter
+            }
             long nonZero = 0;
             for (float v : e.getValue().data()) {
                 if (v != 0f) {

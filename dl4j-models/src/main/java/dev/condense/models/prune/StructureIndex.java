@@ -46,6 +46,7 @@ public final class StructureIndex {
                     }
                 }
             }
+            case HIDDEN -> slots.add(new Slot(prefix + "hidden", new long[] {spec.hidden()}, hiddenMembers(spec)));
             case ELEMENT, OUTPUT, INPUT -> {
                 for (ParameterNames.Shaped w : ParameterNames.all(spec)) {
                     if (!selects(group, w.name())) {
@@ -70,6 +71,29 @@ public final class StructureIndex {
             throw new IllegalArgumentException("pruning group " + groupIndex + " selects no weights");
         }
         return slots;
+    }
+
+    /** Every weight entry that reads or writes one hidden dimension, except the embedding tables (see HIDDEN). */
+    private static List<Slot.Member> hiddenMembers(EncoderSpec spec) {
+        List<Slot.Member> members = new ArrayList<>(List.of(
+                new Slot.Member(ParameterNames.EMBEDDING_NORM_GAMMA, ENTRIES, 1),
+                new Slot.Member(ParameterNames.EMBEDDING_NORM_BETA, ENTRIES, 1)));
+        for (int l = 0; l < spec.layers(); l++) {
+            for (String reader : List.of(ParameterNames.query(l, "weight"), ParameterNames.key(l, "weight"),
+                    ParameterNames.value(l, "weight"), ParameterNames.ffnIn(l, "weight"))) {
+                members.add(new Slot.Member(reader, ROWS, 1));
+            }
+            members.add(new Slot.Member(ParameterNames.attentionOutput(l, "weight"), COLUMNS, 1));
+            members.add(new Slot.Member(ParameterNames.attentionOutput(l, "bias"), ENTRIES, 1));
+            members.add(new Slot.Member(ParameterNames.ffnOut(l, "weight"), COLUMNS, 1));
+            members.add(new Slot.Member(ParameterNames.ffnOut(l, "bias"), ENTRIES, 1));
+            for (String norm : List.of(ParameterNames.attentionNorm(l, "gamma"), ParameterNames.attentionNorm(l, "beta"),
+                    ParameterNames.ffnNorm(l, "gamma"), ParameterNames.ffnNorm(l, "beta"))) {
+                members.add(new Slot.Member(norm, ENTRIES, 1));
+            }
+        }
+        members.add(new Slot.Member(ParameterNames.CLASSIFIER_WEIGHT, ROWS, 1));
+        return members;
     }
 
     private static boolean selects(PruneGroup group, String weight) {

@@ -50,6 +50,9 @@ public final class LocalTrainer {
         Map<String, INDArray> m = toArrays(start.firstMoment());
         Map<String, INDArray> v = toArrays(start.secondMoment());
         PruningStep.Session prune = pruning == null ? null : pruning.start(start);
+        if (prune != null) {
+            encoder.keepHidden(prune.hiddenKeep());
+        }
         Map<String, INDArray> optimized = new LinkedHashMap<>(
                 prune == null ? encoder.weights() : prune.optimizedWeights(encoder.weights()));
         optimized.putAll(extras);

@@ -1,11 +1,21 @@
 package dev.condense.models.train;
 
 import dev.condense.models.encoder.Batch;
+import dev.condense.models.encoder.EncoderSpec;
+import dev.condense.models.encoder.ParameterNames;
+import dev.condense.models.prune.Granularity;
+import dev.condense.models.prune.MaskSet;
+import dev.condense.models.prune.PruneGroup;
+import dev.condense.models.prune.Pruner;
+import dev.condense.models.prune.ScoreMethod;
+import dev.condense.models.prune.SparsitySchedule;
+import dev.condense.models.state.ModelState;
 import dev.condense.models.encoder.TinyEncoders;
 import dev.condense.models.state.TensorMap;
 import org.junit.jupiter.api.Test;
 
 import java.util.Collections;
+import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -52,4 +62,26 @@ class LocalTrainerTest {
         assertEquals(0.0, TinyEncoders.maxDiff(whole.secondMoment(), halves.secondMoment()));
     }
 
+    @Test
+    void withPrunedHiddenDimensionsTrainingIgnoresTheirEmbeddingColumns() {
+        EncoderSpec spec = TinyEncoders.spec();
+        Pruner pruner = new Pruner(new Pruner.Spec(List.of(new PruneGroup(Set.of(), Set.of(), Granularity.HIDDEN,
+                0.5, true, Set.of())), ScoreMethod.L2,
+                new SparsitySchedule(SparsitySchedule.Kind.ONE_SHOT, 0, 0, 1, 1), 0, 0, 0.5, 1), spec);
+        TrainingState start = pruner.initialize(TrainingState.start(TinyEncoders.randomState(spec, 4), Set.of()));
+        float[] keep = MaskSet.hiddenKeep(start.masks()).orElseThrow().data();
+        TensorMap perturbed = start.model().weights().copy();
+        float[] word = perturbed.get(ParameterNames.WORD_EMBEDDINGS).data();
+        for (int i = 0; i < word.length; i++) {
+            word[i] += keep[i % spec.hidden()] == 0f ? 50f : 0f;
+        }
+        TrainingState other = new TrainingState(new ModelState(spec, perturbed), start.extra(), start.firstMoment(),
+                start.secondMoment(), start.scores(), start.masks(), start.step());
+
+        LocalTrainer trainer = new LocalTrainer(settings(), Objective.crossEntropy(), pruner.step());
+        Batch b = TinyEncoders.batch();
+        double loss = trainer.train(start, Collections.nCopies(3, b).iterator(), 3).lossSum();
+        double lossPerturbed = trainer.train(other, Collections.nCopies(3, b).iterator(), 3).lossSum();
+        assertEquals(loss, lossPerturbed, 1e-9 * Math.abs(loss));
+    }
 }

@@ -93,14 +93,13 @@ public final class PruneJob {
         train.examples().unpersist();
 
         TrainingState end = outcome.state();
-        TensorMap effective = MaskSet.apply(end.model().weights(), end.masks());
-        ModelState student = new ModelState(teacher.spec(), effective);
+        ModelState student = MaskSet.prunedModel(end.model(), end.masks());
         ModelStore.save(conf, runDir + "/student", student);
         ClassificationMetrics metrics = DistributedEvaluator.evaluate(sc, student, dev.examples(),
                 s.evaluate().batchSize(), s.spark().threadsPerTask(), "prune: evaluate student");
         dev.examples().unpersist();
 
-        SparsityReport.Result sparsity = SparsityReport.of(effective);
+        SparsityReport.Result sparsity = SparsityReport.of(student.weights());
         Map<String, Object> json = new LinkedHashMap<>(MetricsJson.of(metrics, s.data().labels()));
         json.put("teacher_accuracy", teacherMetrics.accuracy());
         json.put("accuracy_drop_points", 100 * (teacherMetrics.accuracy() - metrics.accuracy()));

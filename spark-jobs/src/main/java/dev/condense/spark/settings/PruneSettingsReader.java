@@ -66,7 +66,7 @@ final class PruneSettingsReader {
     private static PruneGroup group(SettingsReader g, ScoreMethod method) {
         g.onlyKeys(GROUP_KEYS);
         Set<MatrixKind> kinds = new HashSet<>();
-        for (String k : g.strings("kinds")) {
+        for (String k : g.has("kinds") ? g.strings("kinds") : List.<String>of()) {
             kinds.add(MatrixKind.fromSetting(k).orElseThrow(() -> g.bad("kinds", k, "one of "
                     + Arrays.stream(MatrixKind.values()).map(MatrixKind::settingName).toList())));
         }
@@ -78,7 +78,17 @@ final class PruneSettingsReader {
         if (granularity == Granularity.NEURON && !kinds.stream().allMatch(MatrixKind::isFeedForward)) {
             throw g.bad("kinds", kinds, "ffn-in / ffn-out only for granularity neuron");
         }
-        if (kinds.isEmpty() && granularity != Granularity.HEAD && granularity != Granularity.NEURON) {
+        if (granularity == Granularity.HIDDEN) {
+            for (String key : List.of("kinds", "layers", "exclude")) {
+                List<?> values = !g.has(key) ? List.of() : key.equals("layers") ? g.ints(key) : g.strings(key);
+                if (!values.isEmpty()) {
+                    throw g.bad(key, values, "nothing: a hidden dimension spans every layer and matrix "
+                            + "(leave kinds, layers and exclude out of a granularity = hidden group)");
+                }
+            }
+        }
+        if (kinds.isEmpty() && granularity != Granularity.HEAD && granularity != Granularity.NEURON
+                && granularity != Granularity.HIDDEN) {
             throw g.bad("kinds", "[]", "at least one matrix kind");
         }
         double sparsity = method == ScoreMethod.SOFT_MOVEMENT && !g.has("sparsity") ? 0

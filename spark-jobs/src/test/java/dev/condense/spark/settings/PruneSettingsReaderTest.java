@@ -1,0 +1,33 @@
+package dev.condense.spark.settings;
+
+import dev.condense.models.prune.Granularity;
+import dev.condense.models.prune.PruneGroup;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Pruning groups are read key by key (HOCON does not merge list elements with reference.conf). */
+class PruneSettingsReaderTest {
+
+    private static CondenseSettings load(String groups) {
+        return SettingsLoader.load("", "t", List.of("prune.groups=" + groups));
+    }
+
+    @Test
+    void aHiddenGroupTakesNoKindsOrLayers() {
+        PruneGroup g = load("[{granularity=hidden,sparsity=0.25}]").prune().pruner().groups().get(0);
+        assertEquals(Granularity.HIDDEN, g.granularity());
+        assertEquals(0.25, g.sparsity());
+        assertTrue(g.kinds().isEmpty() && g.layers().isEmpty());
+
+        SettingsException e = assertThrows(SettingsException.class,
+                () -> load("[{granularity=hidden,sparsity=0.25,layers=[0,1]}]"));
+        assertTrue(e.getMessage().contains("condense.prune.groups") && e.getMessage().contains("layers"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("spans every layer"), e.getMessage());
+    }
+}
