@@ -4,7 +4,9 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 
 import java.util.HashSet;
 import java.util.List;
@@ -56,13 +58,23 @@ public final class SettingsLoader {
             String key = o.substring(0, eq).trim();
             String path = key.startsWith(ROOT + ".") ? key : ROOT + "." + key;
             try {
-                out = ConfigFactory.parseString(path + " = " + o.substring(eq + 1).trim(),
+                out = ConfigFactory.parseString(path + " = " + overrideValue(o.substring(eq + 1).trim()),
                         ConfigParseOptions.defaults().setOriginDescription("override " + o)).withFallback(out);
             } catch (ConfigException e) {
                 throw new SettingsException("cannot parse override '" + o + "': " + e.getMessage(), e);
             }
         }
         return out;
+    }
+
+    /**
+     * An override's value as HOCON. Paths and URIs are taken literally: unquoted, {@code hdfs://host:8020/x} would
+     * not parse and {@code a//b} would silently lose {@code //b} as a comment.
+     */
+    static String overrideValue(String raw) {
+        boolean literal = !raw.startsWith("\"") && !raw.startsWith("[") && !raw.startsWith("{")
+                && (raw.contains("//") || raw.contains("#") || raw.contains(":"));
+        return literal ? ConfigValueFactory.fromAnyRef(raw).render(ConfigRenderOptions.concise()) : raw;
     }
 
     private static void rejectUnknownKeys(Config merged, Config reference) {

@@ -29,6 +29,15 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void pathAndUriOverridesAreTakenLiterally() {
+        CondenseSettings s = SettingsLoader.load("", "t", List.of("data.train=hdfs://namenode:8020/data//sst2.tsv",
+                "data.dev=/tmp/dev#1.tsv", "spark.master=spark://127.0.0.1:7077"));
+        assertEquals("hdfs://namenode:8020/data//sst2.tsv", s.data().train());
+        assertEquals("/tmp/dev#1.tsv", s.data().dev());
+        assertEquals("spark://127.0.0.1:7077", s.spark().master());
+    }
+
+    @Test
     void unknownKeyIsNamedWithItsOriginAndASuggestion() {
         SettingsException e = assertThrows(SettingsException.class,
                 () -> SettingsLoader.load("condense.finetune.learning-rte = 0.1", "my.conf", List.of()));
