@@ -47,6 +47,18 @@ public final class TensorMap {
         return tensors.size();
     }
 
+    /** The name of the first tensor holding a NaN or an infinity, if any. */
+    public java.util.Optional<String> firstNonFinite() {
+        for (Map.Entry<String, Tensor> e : asMap().entrySet()) {
+            for (float v : e.getValue().data()) {
+                if (!Float.isFinite(v)) {
+                    return java.util.Optional.of(e.getKey());
+                }
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     public long parameterCount() {
         long n = 0;
         for (Tensor t : tensors.values()) {

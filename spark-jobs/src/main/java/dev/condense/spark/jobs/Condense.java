@@ -4,6 +4,7 @@ import dev.condense.spark.data.DataException;
 import dev.condense.spark.settings.CondenseSettings;
 import dev.condense.spark.settings.SettingsException;
 import dev.condense.spark.settings.SettingsLoader;
+import dev.condense.spark.train.TrainingDivergedException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -25,6 +26,8 @@ public final class Condense {
     public static final int FAILED = 1;
     public static final int BAD_SETTINGS = 2;
     public static final int BAD_DATA = 3;
+    /** Training diverged (non-finite loss or weights): retrying unchanged will not help; lower the learning rate. */
+    public static final int DIVERGED = 4;
 
     private static final String USAGE = "usage: condense <finetune|prune|evaluate> [--config FILE] [key=value ...]";
 
@@ -57,6 +60,9 @@ public final class Condense {
         } catch (DataException e) {
             System.err.println("condense: bad input: " + e.getMessage());
             return BAD_DATA;
+        } catch (TrainingDivergedException e) {
+            System.err.println("condense: training diverged: " + e.getMessage());
+            return DIVERGED;
         } catch (RuntimeException e) {
             System.err.println("condense: failed: " + e);
             e.printStackTrace();

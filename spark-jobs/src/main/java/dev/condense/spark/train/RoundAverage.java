@@ -98,6 +98,17 @@ public final class RoundAverage implements java.io.Serializable {
                 previous.scores(), previous.masks(), previous.step() + steps);
     }
 
+    /**
+     * Why this round must not be kept: a non-finite mean loss or averaged weight; empty when it is sound. One NaN
+     * in one replica reaches every weight through the average, so the check is on the average.
+     */
+    public java.util.Optional<String> divergence() {
+        if (!Double.isFinite(meanLoss())) {
+            return java.util.Optional.of("the training loss is " + meanLoss());
+        }
+        return trainable.firstNonFinite().map(name -> "weight " + name + " is not finite");
+    }
+
     /** Summed quantities (score increments, counters), by name. */
     public TensorMap sums() {
         return sums == null ? new TensorMap() : sums;

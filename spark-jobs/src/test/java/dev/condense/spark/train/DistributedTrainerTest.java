@@ -1,6 +1,7 @@
 package dev.condense.spark.train;
 
 import dev.condense.models.encoder.EncoderSpec;
+import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.encoder.Example;
 import dev.condense.models.encoder.TinyEncoders;
 import dev.condense.models.state.TensorMap;
@@ -27,6 +28,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Spark round loop against replicas trained locally with the same seeds and batches. */
@@ -97,6 +99,18 @@ public class DistributedTrainerTest {
         DistributedTrainer.Outcome resumed = second.fit(plan(3), shards, start);
         assertEquals(1, resumed.roundLosses().size(), "only the third round ran again");
         assertClose(uninterrupted.model().weights(), resumed.state().model().weights(), 0);
+    }
+
+    @Test
+    void aNonFiniteRoundIsRejectedAndNotCheckpointed() {
+        JavaRDD<Example> shards = ShardedExamples.shard(sc.parallelize(examples(30)), 2, SEED);
+        TrainingState start = TrainingState.start(TinyEncoders.randomState(TinyEncoders.spec(), 4), Set.of());
+        start.model().weights().get(ParameterNames.CLASSIFIER_BIAS).data()[0] = Float.NaN;
+        Checkpoints checkpoints = new Checkpoints(sc.hadoopConfiguration(), run.resolve("nan").toString());
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                () -> new DistributedTrainer(sc, checkpoints, s -> { }).fit(plan(2), shards, start));
+        assertTrue(e.getMessage().startsWith("t round 1/2: the training loss is NaN"), e.getMessage());
+        assertTrue(checkpoints.latest("t").isEmpty(), "nothing checkpointed");
     }
 
     /** Each shard's examples in order, via pairs (partition, example). */
