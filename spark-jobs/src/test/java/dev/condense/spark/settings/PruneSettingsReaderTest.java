@@ -30,4 +30,12 @@ class PruneSettingsReaderTest {
                 e.getMessage());
         assertTrue(e.getMessage().contains("spans every layer"), e.getMessage());
     }
+
+    @Test
+    void anOutOfRangeSparsityNamesItsGroupKey() {
+        SettingsException e = assertThrows(SettingsException.class,
+                () -> load("[{kinds=[query],granularity=element,sparsity=1.5}]"));
+        assertTrue(e.getMessage().startsWith("setting condense.prune.groups[0].sparsity = 1.5 is invalid"),
+                e.getMessage());
+    }
 }
