@@ -48,12 +48,15 @@ public final class MaskSet {
     }
 
     /**
-     * The kept hidden dimensions, when hidden-dimension pruning is on: the embedding LayerNorm's scale is masked by
-     * that granularity alone (no matrix kind selects a LayerNorm), so its mask is the hidden mask.
+     * The weight whose mask is the hidden mask: the embedding LayerNorm's scale is masked by hidden-dimension
+     * pruning alone (no matrix kind selects a LayerNorm), one entry per hidden dimension.
      */
+    public static final String HIDDEN_MASK_CARRIER = ParameterNames.EMBEDDING_NORM_GAMMA;
+
+    /** The kept hidden dimensions, when hidden-dimension pruning is on. */
     public static java.util.Optional<Tensor> hiddenKeep(TensorMap masks) {
-        return masks.contains(ParameterNames.EMBEDDING_NORM_GAMMA)
-                ? java.util.Optional.of(masks.get(ParameterNames.EMBEDDING_NORM_GAMMA))
+        return masks.contains(HIDDEN_MASK_CARRIER)
+                ? java.util.Optional.of(masks.get(HIDDEN_MASK_CARRIER))
                 : java.util.Optional.empty();
     }
 

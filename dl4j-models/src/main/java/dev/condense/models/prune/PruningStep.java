@@ -82,7 +82,7 @@ public final class PruningStep implements Serializable {
 
         /** The kept hidden dimensions when hidden-dimension pruning is on, else null (for the engine's norms). */
         public INDArray hiddenKeep() {
-            return masks.get(dev.condense.models.encoder.ParameterNames.EMBEDDING_NORM_GAMMA);
+            return masks.get(MaskSet.HIDDEN_MASK_CARRIER);
         }
 
         /** The weights the optimizer updates: the dense copies of masked weights stand in for the engine's. */

@@ -1,11 +1,9 @@
 package dev.condense.models.encoder;
 
-import dev.condense.models.prune.Granularity;
 import dev.condense.models.prune.MaskSet;
-import dev.condense.models.prune.PruneGroup;
 import dev.condense.models.prune.Pruner;
 import dev.condense.models.prune.ScoreMethod;
-import dev.condense.models.prune.SparsitySchedule;
+import dev.condense.models.prune.TestPruners;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
@@ -30,9 +28,7 @@ class HiddenPruningTest {
     private static final EncoderSpec SPEC = TinyEncoders.spec();
 
     private static ModelState pruned(ModelState model, double sparsity) {
-        Pruner pruner = new Pruner(new Pruner.Spec(List.of(new PruneGroup(Set.of(), Set.of(), Granularity.HIDDEN,
-                sparsity, true, Set.of())), ScoreMethod.L2,
-                new SparsitySchedule(SparsitySchedule.Kind.ONE_SHOT, 0, 0, 1, 1), 0, 0, 0.5, 1), SPEC);
+        Pruner pruner = TestPruners.oneShot(TestPruners.hidden(sparsity), ScoreMethod.L2, SPEC);
         TrainingState state = pruner.initialize(TrainingState.start(model, Set.of()));
         return MaskSet.prunedModel(state.model(), state.masks());
     }

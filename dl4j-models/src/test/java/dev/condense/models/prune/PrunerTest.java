@@ -21,10 +21,9 @@ class PrunerTest {
     private static final EncoderSpec SPEC = TinyEncoders.spec();
     private static final Set<MatrixKind> ENCODER = Set.of(MatrixKind.QUERY, MatrixKind.KEY, MatrixKind.VALUE,
             MatrixKind.ATTENTION_OUTPUT, MatrixKind.FFN_IN, MatrixKind.FFN_OUT);
-    private static final SparsitySchedule ONE_SHOT = new SparsitySchedule(SparsitySchedule.Kind.ONE_SHOT, 0, 0, 1, 1);
 
     private static TensorMap masks(PruneGroup group, ScoreMethod method) {
-        Pruner pruner = new Pruner(new Pruner.Spec(List.of(group), method, ONE_SHOT, 0, 0, 0.5, 1), SPEC);
+        Pruner pruner = TestPruners.oneShot(group, method, SPEC);
         TrainingState state = TrainingState.start(TinyEncoders.randomState(SPEC, 9), Set.of());
         return pruner.initialize(state).masks();
     }

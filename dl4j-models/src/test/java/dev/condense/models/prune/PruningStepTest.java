@@ -74,9 +74,8 @@ class PruningStepTest {
     @Test
     void forwardSeesMaskedWeightsAndPrunedWeightsGetNoGradient() {
         TrainingState start = TrainingState.start(TinyEncoders.randomState(SPEC, 3), Set.of());
-        Pruner pruner = new Pruner(new Pruner.Spec(List.of(new PruneGroup(Set.of(MatrixKind.VALUE), Set.of(),
-                Granularity.ELEMENT, 0.5, true, Set.of())), ScoreMethod.MAGNITUDE,
-                new SparsitySchedule(SparsitySchedule.Kind.ONE_SHOT, 0, 0, 1, 1), 0, 0, 0.5, 1), SPEC);
+        Pruner pruner = TestPruners.oneShot(new PruneGroup(Set.of(MatrixKind.VALUE), Set.of(), Granularity.ELEMENT,
+                0.5, true, Set.of()), ScoreMethod.MAGNITUDE, SPEC);
         TrainingState state = pruner.initialize(start);
         PruningStep.Session session = pruner.step().start(state);
         TransformerEncoder enc = TransformerEncoder.of(state.model(), DataType.FLOAT, Set.of());

@@ -3,19 +3,16 @@ package dev.condense.models.train;
 import dev.condense.models.encoder.Batch;
 import dev.condense.models.encoder.EncoderSpec;
 import dev.condense.models.encoder.ParameterNames;
-import dev.condense.models.prune.Granularity;
 import dev.condense.models.prune.MaskSet;
-import dev.condense.models.prune.PruneGroup;
 import dev.condense.models.prune.Pruner;
 import dev.condense.models.prune.ScoreMethod;
-import dev.condense.models.prune.SparsitySchedule;
+import dev.condense.models.prune.TestPruners;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.encoder.TinyEncoders;
 import dev.condense.models.state.TensorMap;
 import org.junit.jupiter.api.Test;
 
 import java.util.Collections;
-import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -65,9 +62,7 @@ class LocalTrainerTest {
     @Test
     void withPrunedHiddenDimensionsTrainingIgnoresTheirEmbeddingColumns() {
         EncoderSpec spec = TinyEncoders.spec();
-        Pruner pruner = new Pruner(new Pruner.Spec(List.of(new PruneGroup(Set.of(), Set.of(), Granularity.HIDDEN,
-                0.5, true, Set.of())), ScoreMethod.L2,
-                new SparsitySchedule(SparsitySchedule.Kind.ONE_SHOT, 0, 0, 1, 1), 0, 0, 0.5, 1), spec);
+        Pruner pruner = TestPruners.oneShot(TestPruners.hidden(0.5), ScoreMethod.L2, spec);
         TrainingState start = pruner.initialize(TrainingState.start(TinyEncoders.randomState(spec, 4), Set.of()));
         float[] keep = MaskSet.hiddenKeep(start.masks()).orElseThrow().data();
         TensorMap perturbed = start.model().weights().copy();

@@ -68,13 +68,13 @@ public final class DistributedTrainer {
         for (int round = firstRound; round < plan.rounds(); round++) {
             long t0 = System.nanoTime();
             RoundAverage average = round(plan, shards, state, round);
-            int done = round;
-            average.divergence().ifPresent(why -> {
+            Optional<String> diverged = average.divergence();
+            if (diverged.isPresent()) {
                 throw new TrainingDivergedException(String.format("%s round %d/%d: %s. The round was rejected and "
                         + "the run stopped; its last checkpoint (after round %d) is intact: lower the learning "
-                        + "rate and rerun the same run id to resume from it", plan.stage(), done + 1, plan.rounds(),
-                        why, done));
-            });
+                        + "rate and rerun the same run id to resume from it", plan.stage(), round + 1, plan.rounds(),
+                        diverged.get(), round));
+            }
             state = plan.afterRound().apply(average.apply(state), average, round);
             checkpoints.save(plan.stage(), round + 1, state.toBytes());
             losses.add(average.meanLoss());
