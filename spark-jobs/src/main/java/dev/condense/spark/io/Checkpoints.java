@@ -1,5 +1,6 @@
 package dev.condense.spark.io;
 
+import dev.condense.spark.settings.SettingsException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -8,10 +9,17 @@ import org.apache.hadoop.fs.Path;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32;
@@ -19,7 +27,8 @@ import java.util.zip.CRC32;
 /**
  * A stage's round checkpoints in {@code <run>/checkpoints}: {@code <stage>-round-NNNNN.ckpt}, each written
  * atomically with its length and a CRC32, so a truncated or corrupt file is recognised and skipped, never loaded.
- * Only the newest few are kept: a MiniLM training state is about 180 MB.
+ * Only the newest few are kept: a MiniLM training state is about 180 MB. Beside them, {@code <stage>.settings}
+ * records the settings the checkpoints are valid for (see {@link #bind}).
  */
 public final class Checkpoints {
 
@@ -28,6 +37,8 @@ public final class Checkpoints {
 
     private final Configuration conf;
     private final String directory;
+    /** Identities bound before their stage's first checkpoint, written with it. */
+    private final Map<String, SortedMap<String, String>> unwritten = new HashMap<>();
 
     public Checkpoints(Configuration conf, String runDirectory) {
         this.conf = conf;
@@ -47,11 +58,81 @@ public final class Checkpoints {
         System.arraycopy(header.array(), 0, file, 0, 16);
         System.arraycopy(payload, 0, file, 16, payload.length);
         try {
+            SortedMap<String, String> identity = unwritten.remove(stage);
+            if (identity != null) {
+                HadoopFiles.writeAtomically(conf, identityFile(stage), render(identity));
+            }
             HadoopFiles.writeAtomically(conf, directory + "/" + fileName(stage, round), file);
             prune(stage);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + stage + " round " + round, e);
         }
+    }
+
+    /**
+     * Ties the stage's checkpoints to the settings that shaped them; call it before the stage's first round. With
+     * checkpoints on disk, a resume under different values is refused, naming every changed key, because continuing
+     * would silently mix two experiments (another data set, shard count, seed or pruning target) into one model.
+     * Otherwise {@code identity} is written beside the stage's first checkpoint. Checkpoints from before identities
+     * were recorded adopt the current one.
+     *
+     * @throws SettingsException if checkpoints exist and were made under other settings
+     */
+    public void bind(String stage, SortedMap<String, String> identity) {
+        String file = identityFile(stage);
+        if (!list(stage).isEmpty() && HadoopFiles.exists(conf, file)) {
+            SortedMap<String, String> recorded;
+            try {
+                recorded = parse(new String(HadoopFiles.readAll(conf, file), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + file, e);
+            }
+            List<String> changed = differences(recorded, identity);
+            if (!changed.isEmpty()) {
+                throw new SettingsException("run " + directory.substring(0, directory.lastIndexOf('/')) + " has "
+                        + stage + " checkpoints made under other settings, so it cannot resume: "
+                        + String.join("; ", changed) + ". Use a new condense.run.id, or restore those values");
+            }
+            return;
+        }
+        unwritten.put(stage, identity);
+    }
+
+    private String identityFile(String stage) {
+        return directory + "/" + stage + ".settings";
+    }
+
+    private static List<String> differences(SortedMap<String, String> recorded, SortedMap<String, String> now) {
+        SortedMap<String, String> keys = new TreeMap<>(recorded);
+        keys.putAll(now);
+        List<String> out = new ArrayList<>();
+        for (String key : keys.keySet()) {
+            String before = recorded.get(key);
+            String after = now.get(key);
+            if (!Objects.equals(before, after)) {
+                out.add("condense." + key + " was " + (before == null ? "unset" : before) + ", is now "
+                        + (after == null ? "unset" : after));
+            }
+        }
+        return out;
+    }
+
+    /** One {@code key = value} line per setting; values are single-line HOCON renderings. */
+    private static String render(SortedMap<String, String> identity) {
+        StringBuilder out = new StringBuilder();
+        identity.forEach((k, v) -> out.append(k).append(" = ").append(v).append('\n'));
+        return out.toString();
+    }
+
+    private static SortedMap<String, String> parse(String text) {
+        SortedMap<String, String> out = new TreeMap<>();
+        for (String line : text.split("\n")) {
+            int eq = line.indexOf(" = ");
+            if (eq > 0) {
+                out.put(line.substring(0, eq), line.substring(eq + 3));
+            }
+        }
+        return out;
     }
 
     /** The newest checkpoint of {@code stage} whose length and checksum are intact. */

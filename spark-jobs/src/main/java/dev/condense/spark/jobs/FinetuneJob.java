@@ -13,6 +13,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -24,6 +25,8 @@ import java.util.function.Consumer;
 public final class FinetuneJob {
 
     public static final String STAGE = "finetune";
+    /** The settings this stage's checkpoints are valid for (see {@link Checkpoints#bind}). */
+    static final List<String> IDENTITY = List.of("model", "data", "finetune", "spark.partitions");
 
     private FinetuneJob() {
     }
@@ -33,6 +36,9 @@ public final class FinetuneJob {
         Configuration conf = sc.hadoopConfiguration();
         HadoopFiles.requireFile(conf, s.data().train());
         HadoopFiles.requireFile(conf, s.data().dev());
+        String runDir = s.run().directory();
+        Checkpoints checkpoints = new Checkpoints(conf, runDir);
+        checkpoints.bind(STAGE, s.identity(IDENTITY));
         ModelState pretrained = ModelStore.pretrained(conf, s.model().pretrained(), s.data().labels().size(),
                 s.finetune().seed());
         for (String name : s.finetune().frozen()) {
@@ -51,8 +57,7 @@ public final class FinetuneJob {
         DistributedTrainer.Plan plan = new DistributedTrainer.Plan(STAGE, f.rounds(), f.localSteps(), f.batchSize(),
                 f.seed(), s.spark().threadsPerTask(), () -> new dev.condense.models.train.LocalTrainer(optimizer),
                 DistributedTrainer.RoundHook.NONE);
-        String runDir = s.run().directory();
-        DistributedTrainer trainer = new DistributedTrainer(sc, new Checkpoints(conf, runDir), log);
+        DistributedTrainer trainer = new DistributedTrainer(sc, checkpoints, log);
         DistributedTrainer.Outcome outcome = trainer.fit(plan, train.examples(),
                 TrainingState.start(pretrained, f.frozen()));
         train.examples().unpersist();

@@ -27,6 +27,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -40,6 +41,8 @@ import java.util.function.Consumer;
 public final class PruneJob {
 
     public static final String STAGE = "prune";
+    /** The settings this stage's checkpoints are valid for (see {@link Checkpoints#bind}). */
+    static final List<String> IDENTITY = List.of("data", "prune", "distill", "spark.partitions");
 
     private PruneJob() {
     }
@@ -50,6 +53,8 @@ public final class PruneJob {
         String runDir = s.run().directory();
         HadoopFiles.requireFile(conf, s.data().train());
         HadoopFiles.requireFile(conf, s.data().dev());
+        Checkpoints checkpoints = new Checkpoints(conf, runDir);
+        checkpoints.bind(STAGE, s.identity(IDENTITY));
         String teacherPath = s.prune().teacher().isEmpty() ? runDir + "/teacher" : s.prune().teacher();
         ModelState teacher = ModelStore.load(conf, teacherPath);
         Pruner pruner;
@@ -87,7 +92,7 @@ public final class PruneJob {
                             layers.isEmpty() ? "" : ", layers " + layers));
                     return masked;
                 });
-        DistributedTrainer.Outcome outcome = new DistributedTrainer(sc, new Checkpoints(conf, runDir), log)
+        DistributedTrainer.Outcome outcome = new DistributedTrainer(sc, checkpoints, log)
                 .fit(plan, train.examples(), initial);
         teacherBytes.destroy();
         train.examples().unpersist();

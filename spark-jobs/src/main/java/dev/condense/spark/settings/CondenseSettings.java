@@ -8,13 +8,43 @@ import dev.condense.models.train.OptimizerSettings;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * The validated settings tree, built once on the driver from {@code reference.conf} plus overrides (see
  * {@link SettingsLoader}). Plain immutable records: safe to pass to any stage and to ship to executors.
+ *
+ * @param values every resolved setting rendered as HOCON, keyed by its path below {@code condense} (e.g.
+ *               {@code finetune.seed}): the run's provenance, from which a stage's checkpoint identity is taken
  */
 public record CondenseSettings(Run run, SparkSettings spark, Data data, Model model, Training finetune,
-                               Prune prune, DistillSettings distill, Evaluate evaluate) implements Serializable {
+                               Prune prune, DistillSettings distill, Evaluate evaluate,
+                               SortedMap<String, String> values) implements Serializable {
+
+    /**
+     * Training settings a resumed run may change: the optimizer's step sizes (the divergence message tells the user
+     * to lower the learning rate and resume) and the number of rounds (to train a finished stage for longer).
+     */
+    public static final Set<String> ADJUSTABLE_ON_RESUME = Set.of("rounds", "learning-rate", "warmup-fraction",
+            "weight-decay", "max-grad-norm", "adam-beta1", "adam-beta2", "adam-epsilon");
+
+    /**
+     * The settings under the given paths (a path selects itself and everything below it), leaving out
+     * {@link #ADJUSTABLE_ON_RESUME} and the dev set (which only evaluation reads): what a stage's checkpoints are
+     * valid for.
+     */
+    public SortedMap<String, String> identity(List<String> paths) {
+        SortedMap<String, String> out = new TreeMap<>();
+        values.forEach((key, value) -> {
+            String leaf = key.substring(key.lastIndexOf('.') + 1);
+            boolean selected = paths.stream().anyMatch(p -> key.equals(p) || key.startsWith(p + "."));
+            if (selected && !ADJUSTABLE_ON_RESUME.contains(leaf) && !key.equals("data.dev")) {
+                out.put(key, value);
+            }
+        });
+        return out;
+    }
 
     /** Where a run writes: {@code <output>/<id>}. */
     public record Run(String id, String output) implements Serializable {

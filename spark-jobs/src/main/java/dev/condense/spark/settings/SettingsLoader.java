@@ -8,10 +8,13 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -116,7 +119,15 @@ public final class SettingsLoader {
                 PruneSettingsReader.prune(c.at("prune"), training(c.at("prune").at("training"))),
                 PruneSettingsReader.distill(c.at("distill")),
                 new CondenseSettings.Evaluate(c.at("evaluate").string("model"),
-                        c.at("evaluate").intAtLeast("batch-size", 1)));
+                        c.at("evaluate").intAtLeast("batch-size", 1)), rendered(merged.getConfig(ROOT)));
+    }
+
+    private static SortedMap<String, String> rendered(Config condense) {
+        SortedMap<String, String> out = new TreeMap<>();
+        for (Map.Entry<String, ConfigValue> e : condense.entrySet()) {
+            out.put(e.getKey(), e.getValue().render(ConfigRenderOptions.concise()));
+        }
+        return Collections.unmodifiableSortedMap(out);
     }
 
     private static CondenseSettings.Run run(SettingsReader r) {

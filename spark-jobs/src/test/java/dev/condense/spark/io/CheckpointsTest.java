@@ -1,5 +1,6 @@
 package dev.condense.spark.io;
 
+import dev.condense.spark.settings.SettingsException;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -8,6 +9,9 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -51,6 +55,24 @@ class CheckpointsTest {
         bytes[bytes.length - 1] ^= 1;
         Files.write(older, bytes);
         assertTrue(c.latest("finetune").isEmpty());
+    }
+
+    @Test
+    void resumeUnderOtherSettingsIsRefusedNamingEveryChangedKey() {
+        SortedMap<String, String> identity = new TreeMap<>(Map.of("finetune.seed", "42", "data.train", "\"a.tsv\""));
+        Checkpoints first = new Checkpoints(new Configuration(), run.toString());
+        first.bind("finetune", identity);
+        assertTrue(!Files.exists(run.resolve("checkpoints/finetune.settings")), "nothing is written before a round");
+        first.save("finetune", 1, new byte[] {1});
+
+        new Checkpoints(new Configuration(), run.toString()).bind("finetune", identity);
+        SortedMap<String, String> changed = new TreeMap<>(Map.of("finetune.seed", "7", "spark.partitions", "4"));
+        SettingsException e = assertThrows(SettingsException.class,
+                () -> new Checkpoints(new Configuration(), run.toString()).bind("finetune", changed));
+        assertTrue(e.getMessage().contains("condense.data.train was \"a.tsv\", is now unset; "
+                + "condense.finetune.seed was 42, is now 7; condense.spark.partitions was unset, is now 4"),
+                e.getMessage());
+        new Checkpoints(new Configuration(), run.toString()).bind("prune", changed);
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.condense.models.pretrained.MiniLm;
 import dev.condense.spark.SparkTestSession;
 import dev.condense.spark.eval.DistributedEvaluator;
 import dev.condense.spark.settings.CondenseSettings;
+import dev.condense.spark.settings.SettingsException;
 import dev.condense.spark.settings.SettingsLoader;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -39,10 +41,11 @@ class FinetuneJobTest {
     @Test
     void fewRoundsOnRealSst2LowerTheLossAndWriteModelAndMetrics() throws Exception {
         Path subset = SparkTestSession.sst2Rows(dir.resolve("sst2-256.tsv"), 0, 256);
-        CondenseSettings s = SettingsLoader.load("", "test", List.of(
+        List<String> overrides = List.of(
                 "data.train=" + subset, "data.dev=" + subset, "run.output=" + dir.resolve("runs"), "run.id=t",
                 "finetune.rounds=3", "finetune.local-steps=4", "finetune.batch-size=16",
-                "finetune.learning-rate=1e-4", "evaluate.batch-size=64"));
+                "finetune.learning-rate=1e-4", "evaluate.batch-size=64");
+        CondenseSettings s = SettingsLoader.load("", "test", overrides);
 
         TextTask.Shards rows = TextTask.dev(sc, s);
         ClassificationMetrics before = DistributedEvaluator.evaluate(sc, MiniLm.classifier(2, s.finetune().seed()),
@@ -62,5 +65,20 @@ class FinetuneJobTest {
         ClassificationMetrics evaluated = EvaluateJob.run(sc, s, line -> { });
         assertEquals(after.correct(), evaluated.correct(), "evaluate reloads the saved teacher");
         assertTrue(Files.exists(run.resolve("evaluate/metrics.json")));
+
+        assertTrue(Files.readString(run.resolve("checkpoints/finetune.settings")).contains("finetune.seed = 42"));
+        SettingsException refused = assertThrows(SettingsException.class, () -> FinetuneJob.run(sc,
+                withOverrides(overrides, "finetune.seed=7", "finetune.local-steps=5"), line -> { }));
+        assertTrue(refused.getMessage().contains("condense.finetune.local-steps was 4, is now 5; "
+                + "condense.finetune.seed was 42, is now 7"), refused.getMessage());
+        ClassificationMetrics lowerRate = FinetuneJob.run(sc, withOverrides(overrides, "finetune.learning-rate=5e-5"),
+                line -> { });
+        assertEquals(after.correct(), lowerRate.correct(), "a lower learning rate resumes the finished stage");
+    }
+
+    private static CondenseSettings withOverrides(List<String> overrides, String... extra) {
+        List<String> all = new java.util.ArrayList<>(overrides);
+        all.addAll(List.of(extra));
+        return SettingsLoader.load("", "test", all);
     }
 }

@@ -29,6 +29,21 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void identityHoldsWhatShapesAStageButNotItsStepSizesRoundsOrDevSet() {
+        CondenseSettings s = SettingsLoader.load("", "t", List.of("finetune.seed=7", "data.labels=[a, b, c]"));
+        java.util.SortedMap<String, String> id = s.identity(List.of("data", "finetune", "spark.partitions"));
+        assertEquals("7", id.get("finetune.seed"));
+        assertEquals("[\"a\",\"b\",\"c\"]", id.get("data.labels"));
+        assertEquals("2", id.get("spark.partitions"));
+        assertTrue(id.containsKey("finetune.local-steps") && id.containsKey("data.train"));
+        for (String adjustable : List.of("finetune.learning-rate", "finetune.rounds", "finetune.adam-epsilon",
+                "data.dev", "spark.master", "prune.method")) {
+            assertTrue(s.values().containsKey(adjustable), adjustable);
+            assertTrue(!id.containsKey(adjustable), adjustable);
+        }
+    }
+
+    @Test
     void pathAndUriOverridesAreTakenLiterally() {
         CondenseSettings s = SettingsLoader.load("", "t", List.of("data.train=hdfs://namenode:8020/data//sst2.tsv",
                 "data.dev=/tmp/dev#1.tsv", "spark.master=spark://127.0.0.1:7077"));
