@@ -6,7 +6,7 @@ import java.util.Arrays;
  * A tokenized example: word-piece ids with their segment (token type) ids, both starting with [CLS].
  * The attention mask is implicit: every id is a real token; padding is added only when batches are built.
  */
-public record Encoding(int[] ids, int[] typeIds) {
+public record Encoding(int[] ids, int[] typeIds) implements java.io.Serializable {
 
     public Encoding {
         if (ids.length != typeIds.length) {

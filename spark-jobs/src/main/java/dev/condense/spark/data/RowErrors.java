@@ -12,7 +12,7 @@ public final class RowErrors implements Serializable {
     long firstLine = Long.MAX_VALUE;
     String firstReason;
 
-    RowErrors add(TsvRowParser.Parsed row, long line) {
+    RowErrors add(ParsedRow row, long line) {
         if (row.error() == null) {
             valid++;
         } else {

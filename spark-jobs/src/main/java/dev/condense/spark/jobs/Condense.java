@@ -16,9 +16,9 @@ import java.util.List;
 
 /**
  * The entry point for {@code spark-submit} and the launchers:
- * {@code condense <finetune|prune|evaluate> [--config FILE] [key=value ...]}. Settings are read and checked before a
- * SparkContext exists. Exit codes a scheduler can act on: 0 success, 2 bad settings or usage, 3 bad input data,
- * 1 any other failure.
+ * {@code condense <compress|finetune|prune|evaluate> [--config FILE] [key=value ...]}. Settings are read and
+ * checked before a SparkContext exists. Exit codes a scheduler can act on: 0 success, 2 bad settings or usage,
+ * 3 bad input data, 4 training diverged, 1 any other failure.
  */
 public final class Condense {
 
@@ -29,7 +29,8 @@ public final class Condense {
     /** Training diverged (non-finite loss or weights): retrying unchanged will not help; lower the learning rate. */
     public static final int DIVERGED = 4;
 
-    private static final String USAGE = "usage: condense <finetune|prune|evaluate> [--config FILE] [key=value ...]";
+    private static final String USAGE =
+            "usage: condense <compress|finetune|prune|evaluate> [--config FILE] [key=value ...]";
 
     private Condense() {
     }
@@ -50,6 +51,7 @@ public final class Condense {
                     case "finetune" -> FinetuneJob.run(sc, settings, System.out::println);
                     case "evaluate" -> EvaluateJob.run(sc, settings, System.out::println);
                     case "prune" -> PruneJob.run(sc, settings, System.out::println);
+                    case "compress" -> CompressJob.run(sc, settings, System.out::println);
                     default -> throw new SettingsException("unknown command '" + command.name() + "'; " + USAGE);
                 }
             }
@@ -78,7 +80,7 @@ public final class Condense {
                 throw new SettingsException(USAGE);
             }
             String name = args[0];
-            if (!List.of("finetune", "prune", "evaluate").contains(name)) {
+            if (!List.of("compress", "finetune", "prune", "evaluate").contains(name)) {
                 throw new SettingsException("unknown command '" + name + "'; " + USAGE);
             }
             String text = "";

@@ -3,7 +3,7 @@ package dev.condense.spark.jobs;
 import dev.condense.models.eval.ClassificationMetrics;
 import dev.condense.models.state.ModelState;
 import dev.condense.spark.eval.DistributedEvaluator;
-import dev.condense.spark.io.HadoopFiles;
+import dev.condense.spark.data.TextData;
 import dev.condense.spark.settings.CondenseSettings;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -20,22 +20,28 @@ public final class EvaluateJob {
     private EvaluateJob() {
     }
 
+    /** Runs on the TSV files of {@code condense.data}. */
     public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, Consumer<String> log) {
+        return run(sc, s, TextData.files(s), log);
+    }
+
+    public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, TextData data,
+                                            Consumer<String> log) {
         Configuration conf = sc.hadoopConfiguration();
         String path = s.evaluate().model().isEmpty() ? s.run().directory() + "/teacher" : s.evaluate().model();
-        HadoopFiles.requireFile(conf, s.data().dev());
+        data.dev().check(sc);
         ModelState model = ModelStore.load(conf, path);
         if (model.spec().numLabels() != s.data().labels().size()) {
             throw new dev.condense.spark.data.DataException("model " + path + " has " + model.spec().numLabels()
                     + " labels but condense.data.labels has " + s.data().labels().size());
         }
-        TextTask.Shards dev = TextTask.dev(sc, s);
+        TextTask.Shards dev = TextTask.dev(sc, s, data.dev());
         ClassificationMetrics metrics = DistributedEvaluator.evaluate(sc, model, dev.examples(),
                 s.evaluate().batchSize(), s.spark().threadsPerTask(), "evaluate: " + path);
         dev.examples().unpersist();
         Map<String, Object> json = new java.util.LinkedHashMap<>(MetricsJson.of(metrics, s.data().labels()));
         json.put("model", path);
-        json.put("data", s.data().dev());
+        json.put("data", data.dev().name());
         MetricsJson.write(conf, s.run().directory() + "/evaluate/metrics.json", json);
         log.accept(String.format("dev accuracy %.4f (%d/%d), loss %.4f; metrics in %s/evaluate/metrics.json",
                 metrics.accuracy(), metrics.correct(), metrics.count(), metrics.meanLoss(), s.run().directory()));

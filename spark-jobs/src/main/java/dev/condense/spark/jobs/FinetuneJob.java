@@ -5,7 +5,7 @@ import dev.condense.models.state.ModelState;
 import dev.condense.models.train.TrainingState;
 import dev.condense.spark.eval.DistributedEvaluator;
 import dev.condense.spark.io.Checkpoints;
-import dev.condense.spark.io.HadoopFiles;
+import dev.condense.spark.data.TextData;
 import dev.condense.spark.settings.CondenseSettings;
 import dev.condense.spark.settings.SettingsException;
 import dev.condense.spark.train.DistributedTrainer;
@@ -31,11 +31,16 @@ public final class FinetuneJob {
     private FinetuneJob() {
     }
 
+    /** Runs on the TSV files of {@code condense.data}. */
     public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, Consumer<String> log) {
+        return run(sc, s, TextData.files(s), log);
+    }
+
+    public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, TextData data,
+                                            Consumer<String> log) {
         long start = System.nanoTime();
         Configuration conf = sc.hadoopConfiguration();
-        HadoopFiles.requireFile(conf, s.data().train());
-        HadoopFiles.requireFile(conf, s.data().dev());
+        data.check(sc);
         String runDir = s.run().directory();
         Checkpoints checkpoints = new Checkpoints(conf, runDir);
         checkpoints.bind(STAGE, s.identity(IDENTITY));
@@ -49,9 +54,9 @@ public final class FinetuneJob {
             }
         }
 
-        TextTask.Shards train = TextTask.train(sc, s);
+        TextTask.Shards train = TextTask.train(sc, s, data.train());
         log.accept(String.format("train: %,d examples in %d shards from %s", train.count(), s.spark().partitions(),
-                s.data().train()));
+                data.train().name()));
         CondenseSettings.Training f = s.finetune();
         dev.condense.models.train.OptimizerSettings optimizer = f.optimizer();
         DistributedTrainer.Plan plan = new DistributedTrainer.Plan(STAGE, f.rounds(), f.localSteps(), f.batchSize(),
@@ -63,7 +68,7 @@ public final class FinetuneJob {
         train.examples().unpersist();
         ModelStore.save(conf, runDir + "/teacher", outcome.state().model());
 
-        TextTask.Shards dev = TextTask.dev(sc, s);
+        TextTask.Shards dev = TextTask.dev(sc, s, data.dev());
         ClassificationMetrics metrics = DistributedEvaluator.evaluate(sc, outcome.state().model(), dev.examples(),
                 s.evaluate().batchSize(), s.spark().threadsPerTask(), "finetune: evaluate on dev");
         dev.examples().unpersist();

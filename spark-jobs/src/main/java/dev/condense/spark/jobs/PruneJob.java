@@ -15,7 +15,7 @@ import dev.condense.models.train.OptimizerSettings;
 import dev.condense.models.train.TrainingState;
 import dev.condense.spark.eval.DistributedEvaluator;
 import dev.condense.spark.io.Checkpoints;
-import dev.condense.spark.io.HadoopFiles;
+import dev.condense.spark.data.TextData;
 import dev.condense.spark.settings.CondenseSettings;
 import dev.condense.spark.settings.SettingsException;
 import dev.condense.spark.train.DistributedTrainer;
@@ -47,12 +47,17 @@ public final class PruneJob {
     private PruneJob() {
     }
 
+    /** Runs on the TSV files of {@code condense.data}. */
     public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, Consumer<String> log) {
+        return run(sc, s, TextData.files(s), log);
+    }
+
+    public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, TextData data,
+                                            Consumer<String> log) {
         long start = System.nanoTime();
         Configuration conf = sc.hadoopConfiguration();
         String runDir = s.run().directory();
-        HadoopFiles.requireFile(conf, s.data().train());
-        HadoopFiles.requireFile(conf, s.data().dev());
+        data.check(sc);
         Checkpoints checkpoints = new Checkpoints(conf, runDir);
         checkpoints.bind(STAGE, s.identity(IDENTITY));
         String teacherPath = s.prune().teacher().isEmpty() ? runDir + "/teacher" : s.prune().teacher();
@@ -66,8 +71,8 @@ public final class PruneJob {
         CondenseSettings.Training t = s.prune().training();
         DistillSettings distill = s.distill();
 
-        TextTask.Shards train = TextTask.train(sc, s);
-        TextTask.Shards dev = TextTask.dev(sc, s);
+        TextTask.Shards train = TextTask.train(sc, s, data.train());
+        TextTask.Shards dev = TextTask.dev(sc, s, data.dev());
         ClassificationMetrics teacherMetrics = DistributedEvaluator.evaluate(sc, teacher, dev.examples(),
                 s.evaluate().batchSize(), s.spark().threadsPerTask(), "prune: evaluate teacher");
         log.accept(String.format("prune: teacher %s, dev accuracy %.4f; %,d train examples, method %s",

@@ -1,9 +1,10 @@
 package dev.condense.spark.jobs;
 
 import dev.condense.models.encoder.Example;
-import dev.condense.spark.data.GlueTsvReader;
+import dev.condense.spark.data.LabeledRows;
 import dev.condense.spark.data.LabeledText;
 import dev.condense.spark.data.ShardedExamples;
+import dev.condense.spark.data.TextSource;
 import dev.condense.spark.settings.CondenseSettings;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -18,8 +19,8 @@ final class TextTask {
     record Shards(JavaRDD<Example> examples, long count) {
     }
 
-    static Shards train(JavaSparkContext sc, CondenseSettings s) {
-        GlueTsvReader.Result read = new GlueTsvReader(s.data()).read(sc, s.data().train());
+    static Shards train(JavaSparkContext sc, CondenseSettings s, TextSource source) {
+        LabeledRows read = source.read(sc);
         JavaRDD<LabeledText> rows = read.rows();
         if (s.data().trainLimit() > 0 && s.data().trainLimit() < read.count()) {
             rows = ShardedExamples.sample(rows, s.data().trainLimit(), s.finetune().seed());
@@ -27,8 +28,8 @@ final class TextTask {
         return shard(sc, s, rows, "train");
     }
 
-    static Shards dev(JavaSparkContext sc, CondenseSettings s) {
-        return shard(sc, s, new GlueTsvReader(s.data()).read(sc, s.data().dev()).rows(), "dev");
+    static Shards dev(JavaSparkContext sc, CondenseSettings s, TextSource source) {
+        return shard(sc, s, source.read(sc).rows(), "dev");
     }
 
     private static Shards shard(JavaSparkContext sc, CondenseSettings s, JavaRDD<LabeledText> rows, String name) {

@@ -18,7 +18,7 @@ import java.util.TreeMap;
  * @param values every resolved setting rendered as HOCON, keyed by its path below {@code condense} (e.g.
  *               {@code finetune.seed}): the run's provenance, from which a stage's checkpoint identity is taken
  */
-public record CondenseSettings(Run run, SparkSettings spark, Data data, Model model, Training finetune,
+public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, Data data, Model model, Training finetune,
                                Prune prune, DistillSettings distill, Evaluate evaluate,
                                SortedMap<String, String> values) implements Serializable {
 
@@ -50,6 +50,15 @@ public record CondenseSettings(Run run, SparkSettings spark, Data data, Model mo
     public record Run(String id, String output) implements Serializable {
         public String directory() {
             return output.endsWith("/") ? output + id : output + "/" + id;
+        }
+    }
+
+    /** The stages {@code compress} runs, in order. */
+    public record Pipeline(List<String> stages) implements Serializable {
+        public static final List<String> ORDER = List.of("finetune", "prune");
+
+        public boolean runs(String stage) {
+            return stages.contains(stage);
         }
     }
 

@@ -114,7 +114,7 @@ public final class SettingsLoader {
 
     private static CondenseSettings build(Config merged) {
         SettingsReader c = new SettingsReader(merged.getConfig(ROOT), ROOT + ".");
-        return new CondenseSettings(run(c.at("run")), spark(c.at("spark")), data(c.at("data")),
+        return new CondenseSettings(run(c.at("run")), pipeline(c.at("pipeline")), spark(c.at("spark")), data(c.at("data")),
                 new CondenseSettings.Model(nonEmpty(c.at("model"), "pretrained")), training(c.at("finetune")),
                 PruneSettingsReader.prune(c.at("prune"), training(c.at("prune").at("training"))),
                 PruneSettingsReader.distill(c.at("distill")),
@@ -136,6 +136,22 @@ public final class SettingsLoader {
             throw r.bad("id", id, "letters, digits, '.', '_' or '-' (it names a directory)");
         }
         return new CondenseSettings.Run(id, nonEmpty(r, "output"));
+    }
+
+    private static CondenseSettings.Pipeline pipeline(SettingsReader r) {
+        List<String> stages = r.strings("stages");
+        List<String> order = CondenseSettings.Pipeline.ORDER;
+        boolean inOrder = !stages.isEmpty();
+        int previous = -1;
+        for (String stage : stages) {
+            int position = order.indexOf(stage);
+            inOrder &= position > previous;
+            previous = position;
+        }
+        if (!inOrder) {
+            throw r.bad("stages", stages, "a non-empty list from " + order + ", each once, in that order");
+        }
+        return new CondenseSettings.Pipeline(List.copyOf(stages));
     }
 
     private static CondenseSettings.SparkSettings spark(SettingsReader r) {

@@ -14,6 +14,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.io.UncheckedIOException;
 
 /**
@@ -28,7 +30,10 @@ public final class RoundAverage implements java.io.Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    /** Travel with Kryo ({@link KryoSerializer}); only the empty zero value is Java-serialized, in the closure. */
+    /**
+     * Travel as one compact block of floats, written by {@link #tensorBytes}, whether Kryo ({@link KryoSerializer},
+     * the jobs' sessions) or Java serialization (a notebook's default session) ships the result.
+     */
     private transient TensorMap trainable;
     private transient TensorMap firstMoment;
     private transient TensorMap secondMoment;
@@ -127,6 +132,47 @@ public final class RoundAverage implements java.io.Serializable {
     }
 
     /** Writes the tensors as one compact block. */
+    private byte[] tensorBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream d = new DataOutputStream(bytes)) {
+            for (TensorMap m : new TensorMap[] {trainable, firstMoment, secondMoment, sums}) {
+                m.writeTo(d);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private void readTensors(byte[] bytes) {
+        try (DataInputStream d = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            trainable = TensorMap.readFrom(d);
+            firstMoment = TensorMap.readFrom(d);
+            secondMoment = TensorMap.readFrom(d);
+            sums = TensorMap.readFrom(d);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void writeObject(ObjectOutputStream out) throws IOException {
+        out.defaultWriteObject();
+        if (replicas > 0) {
+            byte[] bytes = tensorBytes();
+            out.writeInt(bytes.length);
+            out.write(bytes);
+        }
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        if (replicas > 0) {
+            byte[] bytes = new byte[in.readInt()];
+            in.readFully(bytes);
+            readTensors(bytes);
+        }
+    }
+
     public static final class KryoSerializer extends Serializer<RoundAverage> {
         @Override
         public void write(Kryo kryo, Output out, RoundAverage s) {
@@ -135,16 +181,9 @@ public final class RoundAverage implements java.io.Serializable {
             out.writeLong(s.examples);
             out.writeInt(s.steps, true);
             if (s.replicas > 0) {
-                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-                try (DataOutputStream d = new DataOutputStream(bytes)) {
-                    for (TensorMap m : new TensorMap[] {s.trainable, s.firstMoment, s.secondMoment, s.sums}) {
-                        m.writeTo(d);
-                    }
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-                out.writeInt(bytes.size(), true);
-                out.writeBytes(bytes.toByteArray());
+                byte[] bytes = s.tensorBytes();
+                out.writeInt(bytes.length, true);
+                out.writeBytes(bytes);
             }
         }
 
@@ -156,18 +195,9 @@ public final class RoundAverage implements java.io.Serializable {
             s.examples = in.readLong();
             s.steps = in.readInt(true);
             if (s.replicas > 0) {
-                byte[] bytes = in.readBytes(in.readInt(true));
-                try (DataInputStream d = new DataInputStream(new ByteArrayInputStream(bytes))) {
-                    s.trainable = TensorMap.readFrom(d);
-                    s.firstMoment = TensorMap.readFrom(d);
-                    s.secondMoment = TensorMap.readFrom(d);
-                    s.sums = TensorMap.readFrom(d);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+                s.readTensors(in.readBytes(in.readInt(true)));
             }
             return s;
         }
     }
-
 }

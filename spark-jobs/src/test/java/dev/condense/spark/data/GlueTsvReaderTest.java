@@ -35,7 +35,7 @@ class GlueTsvReaderTest {
 
     @Test
     void readsEveryRowOfTheRealDevSet() {
-        GlueTsvReader.Result r = new GlueTsvReader(settings().data()).read(sc, "../data-samples/sst2/dev.tsv");
+        LabeledRows r = new GlueTsvReader(settings().data(), "../data-samples/sst2/dev.tsv").read(sc);
         assertEquals(872, r.count());
         assertEquals(0, r.skipped());
         assertEquals(444, r.rows().filter(t -> t.label() == 1).count());
@@ -63,7 +63,7 @@ class GlueTsvReaderTest {
     void skipModeDropsAndCountsBadRows() throws IOException {
         Path f = write("sentence\tlabel\ngood\t1\nbad\t7\nfine\t0\n\t1\n");
         CondenseSettings s = SettingsLoader.load("", "t", List.of("data.bad-rows=skip"));
-        GlueTsvReader.Result r = new GlueTsvReader(s.data()).read(sc, f.toString());
+        LabeledRows r = new GlueTsvReader(s.data(), f.toString()).read(sc);
         assertEquals(2, r.count());
         assertEquals(2, r.skipped());
         assertEquals(2, r.rows().count());
@@ -81,7 +81,7 @@ class GlueTsvReaderTest {
     void sentencePairsAreTokenizedWithSegmentIds() {
         CondenseSettings s = SettingsLoader.load("", "t", List.of("data.text-column=sentence1",
                 "data.text-pair-column=sentence2", "data.labels=[entailment, not_entailment]"));
-        GlueTsvReader.Result r = new GlueTsvReader(s.data()).read(sc, "../data-samples/rte/dev.tsv");
+        LabeledRows r = new GlueTsvReader(s.data(), "../data-samples/rte/dev.tsv").read(sc);
         assertEquals(139, r.count());
         JavaRDD<Example> ex = ShardedExamples.tokenizeAndShard(r.rows(), 128, 2, 1);
         Example first = ex.first();
@@ -94,7 +94,7 @@ class GlueTsvReaderTest {
 
     @Test
     void shardsAreTheSameOnEveryRun() {
-        GlueTsvReader.Result r = new GlueTsvReader(settings().data()).read(sc, "../data-samples/sst2/dev.tsv");
+        LabeledRows r = new GlueTsvReader(settings().data(), "../data-samples/sst2/dev.tsv").read(sc);
         List<List<Example>> a = DistributedTrainerTest.byPartition(ShardedExamples.tokenizeAndShard(r.rows(), 64, 3, 9));
         List<List<Example>> b = DistributedTrainerTest.byPartition(ShardedExamples.tokenizeAndShard(r.rows(), 64, 3, 9));
         assertEquals(a, b);
@@ -112,7 +112,7 @@ class GlueTsvReaderTest {
     }
 
     private void read(Path f) {
-        new GlueTsvReader(settings().data()).read(sc, f.toString());
+        new GlueTsvReader(settings().data(), f.toString()).read(sc);
     }
 
     private Path write(String text) throws IOException {

@@ -1,0 +1,46 @@
+package dev.condense.spark.jobs;
+
+import dev.condense.models.eval.ClassificationMetrics;
+import dev.condense.spark.data.TextData;
+import dev.condense.spark.settings.CondenseSettings;
+import org.apache.spark.api.java.JavaSparkContext;
+
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * {@code compress}: the stages of {@code condense.pipeline.stages} in order, each one the job of the same name, so
+ * a rerun of the same run id resumes at the stage (and round) where the last run stopped.
+ */
+public final class CompressJob {
+
+    private CompressJob() {
+    }
+
+    /**
+     * What the pipeline produced: the directory of its final model ({@code <run>/student} after pruning, otherwise
+     * {@code <run>/teacher}) and the dev metrics of each stage that ran.
+     */
+    public record Outcome(String modelDirectory, Optional<ClassificationMetrics> teacher,
+                          Optional<ClassificationMetrics> student) {
+    }
+
+    public static Outcome run(JavaSparkContext sc, CondenseSettings s, Consumer<String> log) {
+        return run(sc, s, TextData.files(s), log);
+    }
+
+    public static Outcome run(JavaSparkContext sc, CondenseSettings s, TextData data, Consumer<String> log) {
+        data.check(sc);
+        CondenseSettings.Pipeline pipeline = s.pipeline();
+        Optional<ClassificationMetrics> teacher = Optional.empty();
+        Optional<ClassificationMetrics> student = Optional.empty();
+        if (pipeline.runs(FinetuneJob.STAGE)) {
+            teacher = Optional.of(FinetuneJob.run(sc, s, data, log));
+        }
+        if (pipeline.runs(PruneJob.STAGE)) {
+            student = Optional.of(PruneJob.run(sc, s, data, log));
+        }
+        String last = pipeline.runs(PruneJob.STAGE) ? "student" : "teacher";
+        return new Outcome(s.run().directory() + "/" + last, teacher, student);
+    }
+}
