@@ -7,6 +7,7 @@ import dev.condense.models.eval.Evaluator;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.train.BatchPlanner;
 import dev.condense.spark.train.NativeThreads;
+import dev.condense.spark.train.TaskDevice;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -30,6 +31,7 @@ public final class DistributedEvaluator {
             sc.setJobDescription(description);
             return examples.mapPartitions(it -> {
                 NativeThreads.limit(threadsPerTask);
+                TaskDevice.bind();
                 List<Example> shard = new ArrayList<>();
                 it.forEachRemaining(shard::add);
                 if (shard.isEmpty()) {

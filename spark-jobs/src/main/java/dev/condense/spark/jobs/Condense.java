@@ -39,20 +39,36 @@ public final class Condense {
         System.exit(run(args));
     }
 
-    /** Runs a command and returns its exit code; never calls {@code System.exit}. */
+    /** Runs a command in a session of its own, stopped at the end, and returns its exit code. */
     public static int run(String[] args) {
+        return run(args, null);
+    }
+
+    /**
+     * Runs a command in a session someone else owns: a Databricks job cluster's or a notebook's, where the session
+     * must outlive the command and {@code System.exit} is not allowed. A non-zero exit code becomes an exception,
+     * which fails the hosting job run; the reason is on stderr, as for {@link #run(String[])}.
+     */
+    public static void runInSession(SparkSession spark, String[] args) {
+        int code = run(args, spark);
+        if (code != OK) {
+            throw new IllegalStateException("condense " + String.join(" ", args) + " ended with exit code " + code
+                    + " (" + meaning(code) + "); the reason is in the driver's stderr");
+        }
+    }
+
+    /** Runs a command in {@code shared} (left running), or in a session of its own when it is null. */
+    private static int run(String[] args, SparkSession shared) {
         try {
             Command command = Command.parse(args);
             CondenseSettings settings = SettingsLoader.load(command.configText(), command.configOrigin(),
                     command.overrides());
-            try (SparkSession spark = SparkSessions.create(settings.spark())) {
-                JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-                switch (command.name()) {
-                    case "finetune" -> FinetuneJob.run(sc, settings, System.out::println);
-                    case "evaluate" -> EvaluateJob.run(sc, settings, System.out::println);
-                    case "prune" -> PruneJob.run(sc, settings, System.out::println);
-                    case "compress" -> CompressJob.run(sc, settings, System.out::println);
-                    default -> throw new SettingsException("unknown command '" + command.name() + "'; " + USAGE);
+            SparkSession spark = shared != null ? shared : SparkSessions.create(settings.spark());
+            try {
+                execute(JavaSparkContext.fromSparkContext(spark.sparkContext()), command.name(), settings);
+            } finally {
+                if (shared == null) {
+                    spark.stop();
                 }
             }
             return OK;
@@ -70,6 +86,26 @@ public final class Condense {
             e.printStackTrace();
             return FAILED;
         }
+    }
+
+    private static void execute(JavaSparkContext sc, String command, CondenseSettings settings) {
+        switch (command) {
+            case "finetune" -> FinetuneJob.run(sc, settings, System.out::println);
+            case "evaluate" -> EvaluateJob.run(sc, settings, System.out::println);
+            case "prune" -> PruneJob.run(sc, settings, System.out::println);
+            case "compress" -> CompressJob.run(sc, settings, System.out::println);
+            default -> throw new SettingsException("unknown command '" + command + "'; " + USAGE);
+        }
+    }
+
+    static String meaning(int code) {
+        return switch (code) {
+            case OK -> "success";
+            case BAD_SETTINGS -> "bad settings or usage";
+            case BAD_DATA -> "bad input data";
+            case DIVERGED -> "training diverged";
+            default -> "failure";
+        };
     }
 
     /** The parsed command line. */

@@ -7,6 +7,7 @@ import dev.condense.models.state.ModelState;
 import dev.condense.models.text.Encoding;
 import dev.condense.models.text.WordPieceTokenizer;
 import dev.condense.spark.train.NativeThreads;
+import dev.condense.spark.train.TaskDevice;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.Vectors;
@@ -58,6 +59,7 @@ final class TextPredictions implements FlatMapFunction<Iterator<Row>, Row> {
             return rows;
         }
         NativeThreads.limit(threadsPerTask);
+        TaskDevice.bind();
         WordPieceTokenizer tokenizer = MiniLm.tokenizer();
         Predictor predictor = new Predictor(TransformerEncoder.of(ModelState.fromBytes(model.value()),
                 DataType.FLOAT, Set.of()), batchSize);

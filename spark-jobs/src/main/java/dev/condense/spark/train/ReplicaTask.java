@@ -33,6 +33,7 @@ final class ReplicaTask implements Function2<Integer, Iterator<Example>, Iterato
     @Override
     public Iterator<RoundAverage> call(Integer partition, Iterator<Example> shard) {
         NativeThreads.limit(plan.threadsPerTask());
+        TaskDevice.bind();
         List<Example> examples = new ArrayList<>();
         shard.forEachRemaining(examples::add);
         if (examples.isEmpty()) {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The entry point's exit codes and messages, as a scheduler and a user see them. */
@@ -50,6 +51,19 @@ class CondenseTest {
                 "spark.master=\"local[1]\"");
         assertEquals(Condense.BAD_DATA, r.code);
         assertTrue(r.err.contains(tsv + ":3: label 'maybe' is not one of [0, 1]"), r.err);
+    }
+
+    @Test
+    void inASharedSessionAFailureIsThrownAndTheSessionKeepsRunning() throws Exception {
+        Path tsv = dir.resolve("bad.tsv");
+        Files.writeString(tsv, "sentence\tlabel\nfine\t1\nnot fine\tmaybe\n");
+        org.apache.spark.api.java.JavaSparkContext sc = dev.condense.spark.SparkTestSession.start();
+        org.apache.spark.sql.SparkSession host = org.apache.spark.sql.SparkSession.builder().getOrCreate();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Condense.runInSession(host,
+                new String[] {"finetune", "data.train=" + tsv, "data.dev=../data-samples/sst2/dev.tsv",
+                        "run.output=" + dir.resolve("runs")}));
+        assertTrue(e.getMessage().contains("exit code 3 (bad input data)"), e.getMessage());
+        assertFalse(sc.sc().isStopped(), "the host's session is left running");
     }
 
     private record Run(int code, String err) {
