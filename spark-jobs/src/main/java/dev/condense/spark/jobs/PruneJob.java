@@ -28,13 +28,15 @@ import org.nd4j.linalg.api.buffer.DataType;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * {@code prune}: the student starts as a copy of the teacher and is pruned over Spark rounds while it learns
- * from the teacher (distillation). Executors accumulate pruning scores; the driver sums them and chooses the masks;
+ * {@code prune}: the student starts as a copy of the teacher (or, with {@code prune.student-start = pretrained}, as
+ * the pretrained encoder with a new head) and is pruned over Spark rounds while it learns from the teacher
+ * (distillation). Executors accumulate pruning scores; the driver sums them and chooses the masks;
  * the masked student is saved to {@code <run>/student/model.bin} with {@code metrics.json} (accuracy against the
  * teacher's, sparsity per matrix and overall, parameter counts, the layer mapping).
  */
@@ -42,7 +44,7 @@ public final class PruneJob {
 
     public static final String STAGE = "prune";
     /** The settings this stage's checkpoints are valid for (see {@link Checkpoints#bind}). */
-    static final List<String> IDENTITY = List.of("data", "prune", "distill", "spark.partitions");
+    static final List<String> IDENTITY = List.of("model", "data", "prune", "distill", "spark.partitions");
 
     private PruneJob() {
     }
@@ -62,9 +64,10 @@ public final class PruneJob {
         checkpoints.bind(STAGE, s.identity(IDENTITY));
         String teacherPath = s.prune().teacher().isEmpty() ? runDir + "/teacher" : s.prune().teacher();
         ModelState teacher = ModelStore.load(conf, teacherPath);
+        ModelState initialStudent = studentStart(conf, s, teacher);
         Pruner pruner;
         try {
-            pruner = new Pruner(s.prune().pruner(), teacher.spec());
+            pruner = new Pruner(s.prune().pruner(), initialStudent.spec());
         } catch (IllegalArgumentException e) {
             throw new SettingsException("setting condense.prune.groups is invalid: " + e.getMessage(), e);
         }
@@ -75,11 +78,12 @@ public final class PruneJob {
         TextTask.Shards dev = TextTask.dev(sc, s, data.dev());
         ClassificationMetrics teacherMetrics = DistributedEvaluator.evaluate(sc, teacher, dev.examples(),
                 s.evaluate().batchSize(), s.spark().threadsPerTask(), "prune: evaluate teacher");
-        log.accept(String.format("prune: teacher %s, dev accuracy %.4f; %,d train examples, method %s",
-                teacherPath, teacherMetrics.accuracy(), train.count(), s.prune().pruner().method().settingName()));
+        log.accept(String.format("prune: teacher %s, dev accuracy %.4f; %,d train examples, method %s, student "
+                        + "starts from the %s", teacherPath, teacherMetrics.accuracy(), train.count(),
+                s.prune().pruner().method().settingName(), s.prune().studentStart().name().toLowerCase(Locale.ROOT)));
 
-        TrainingState initial = pruner.initialize(TrainingState.start(teacher, t.frozen())
-                .withExtra(DistillationObjective.initialExtras(teacher.spec(), distill)));
+        TrainingState initial = pruner.initialize(TrainingState.start(initialStudent, t.frozen())
+                .withExtra(DistillationObjective.initialExtras(initialStudent.spec(), distill)));
         Broadcast<byte[]> teacherBytes = sc.broadcast(teacher.toBytes());
         OptimizerSettings optimizer = t.optimizer(s.prune().scoreLearningRateScale());
         TrainerFactory trainers = () -> new LocalTrainer(optimizer, objective(teacherBytes, distill), pruner.step());
@@ -129,6 +133,18 @@ public final class PruneJob {
                         + "%.3f; saved to %s/student", metrics.accuracy(), teacherMetrics.accuracy(),
                 100 * (metrics.accuracy() - teacherMetrics.accuracy()), sparsity.encoderSparsity(), runDir));
         return metrics;
+    }
+
+    /**
+     * The student's initial weights: the teacher itself, or {@code condense.model.pretrained} with a new head for
+     * the teacher's labels (seeded by the prune stage's seed), which learns the task while it is pruned.
+     */
+    static ModelState studentStart(Configuration conf, CondenseSettings s, ModelState teacher) {
+        return switch (s.prune().studentStart()) {
+            case TEACHER -> teacher;
+            case PRETRAINED -> ModelStore.pretrained(conf, s.model().pretrained(), teacher.spec().numLabels(),
+                    s.prune().training().seed());
+        };
     }
 
     /** Built on the executor: the teacher's engine from the broadcast bytes, once per task. */

@@ -105,8 +105,13 @@ public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, 
      * The prune stage: what to prune and how ({@code pruner}), its own training loop, and soft movement's score
      * learning-rate scale. {@code teacher} empty means the run's own teacher.
      */
-    public record Prune(String teacher, Pruner.Spec pruner, Training training, double scoreLearningRateScale)
-            implements Serializable {
+    public record Prune(String teacher, StudentStart studentStart, Pruner.Spec pruner, Training training,
+                        double scoreLearningRateScale) implements Serializable {
+    }
+
+    /** The student's initial weights: the teacher's, or the pretrained model's with a new head. */
+    public enum StudentStart {
+        TEACHER, PRETRAINED
     }
 
     public record Evaluate(String model, int batchSize) implements Serializable {

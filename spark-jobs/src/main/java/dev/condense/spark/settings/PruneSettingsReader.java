@@ -60,7 +60,10 @@ final class PruneSettingsReader {
                         + ", which a pruning group selects; a pruned weight must be trainable");
             }
         }
-        return new CondenseSettings.Prune(r.string("teacher"), spec, training, soft.positive("learning-rate-scale"));
+        CondenseSettings.StudentStart studentStart = CondenseSettings.StudentStart.valueOf(
+                r.oneOf("student-start", Set.of("teacher", "pretrained")).toUpperCase(Locale.ROOT));
+        return new CondenseSettings.Prune(r.string("teacher"), studentStart, spec, training,
+                soft.positive("learning-rate-scale"));
     }
 
     private static PruneGroup group(SettingsReader g, ScoreMethod method) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.condense.models.pretrained.MiniLm;
 import dev.condense.models.prune.SparsityReport;
+import dev.condense.models.state.ModelState;
 import dev.condense.spark.SparkTestSession;
 import dev.condense.spark.settings.CondenseSettings;
 import dev.condense.spark.settings.SettingsException;
@@ -16,7 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,6 +63,25 @@ class PruneJobTest {
         var saved = ModelStore.load(sc.hadoopConfiguration(), student.toString());
         assertEquals(0.5, SparsityReport.of(saved.weights()).encoderSparsity(), 1e-9,
                 "the saved model's own zeros give the sparsity");
+    }
+
+    @Test
+    void aPretrainedStartIsThePretrainedEncoderWithANewHeadNotTheTeacher() throws Exception {
+        String query = "layer.0.attention.query.weight";
+        ModelState teacher = MiniLm.classifier(2, 3);
+        teacher.weights().get(query).data()[0] += 1f;
+        assertSame(teacher, PruneJob.studentStart(sc.hadoopConfiguration(), SettingsLoader.load("", "t", List.of()),
+                teacher), "by default the student is the teacher");
+
+        ModelState start = PruneJob.studentStart(sc.hadoopConfiguration(), SettingsLoader.load("", "t",
+                List.of("prune.student-start=pretrained", "prune.training.seed=7")), teacher);
+        ModelState pretrained = MiniLm.classifier(2, 7);
+        assertArrayEquals(pretrained.weights().get(query).data(), start.weights().get(query).data());
+        assertEquals(teacher.spec(), start.spec());
+
+        SettingsException e = assertThrows(SettingsException.class, () -> SettingsLoader.load("", "t",
+                List.of("prune.student-start=scratch")));
+        assertTrue(e.getMessage().contains("condense.prune.student-start"), e.getMessage());
     }
 
     @Test
