@@ -131,11 +131,19 @@ public final class RoundAverage implements java.io.Serializable {
         return replicas;
     }
 
-    /** Writes the tensors as one compact block. */
+    /**
+     * Writes the tensors as one compact block, into a buffer sized once: a replica's weights and moments are
+     * hundreds of megabytes, and a growing buffer's doubling copies would hold two or three times that on the heap.
+     */
     private byte[] tensorBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        TensorMap[] parts = {trainable, firstMoment, secondMoment, sums};
+        long size = 0;
+        for (TensorMap m : parts) {
+            size += m.serializedSize();
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(Math.toIntExact(size));
         try (DataOutputStream d = new DataOutputStream(bytes)) {
-            for (TensorMap m : new TensorMap[] {trainable, firstMoment, secondMoment, sums}) {
+            for (TensorMap m : parts) {
                 m.writeTo(d);
             }
         } catch (IOException e) {
