@@ -85,7 +85,8 @@ public final class Pruner implements Serializable {
 
     /** Adds the round's summed score increments, then re-chooses every mask. */
     public TrainingState updateMasks(TrainingState state, TensorMap increments) {
-        TensorMap scores = state.scores().copy().accumulate(increments, false);
+        TensorMap roundScores = spec.method() == ScoreMethod.MOVEMENT ? signalToNoise(increments) : increments;
+        TensorMap scores = state.scores().copy().accumulate(roundScores, false);
         TensorMap structureMasks = new TensorMap();
         for (int g = 0; g < slots.size(); g++) {
             PruneGroup group = spec.groups().get(g);
@@ -98,6 +99,33 @@ public final class Pruner implements Serializable {
         }
         TensorMap masks = MaskSet.expand(slots, structureMasks, state.model().weights());
         return state.withScoresAndMasks(scores, masks);
+    }
+
+    /**
+     * A round's movement score Σu / √(Σu²) per structure, from the sums of all replicas (0 where u was always 0).
+     * The ratio is taken here, after the sums are summed, so it does not depend on how the data was sharded. Sums
+     * without squares (the trainer's other round statistics) pass through unchanged.
+     */
+    static TensorMap signalToNoise(TensorMap increments) {
+        TensorMap out = new TensorMap();
+        for (String key : increments.names()) {
+            if (key.endsWith(PruningStep.SQUARES_SUFFIX)) {
+                continue;
+            }
+            Tensor sums = increments.get(key);
+            if (!increments.contains(key + PruningStep.SQUARES_SUFFIX)) {
+                out.put(key, sums);
+                continue;
+            }
+            float[] u = sums.data();
+            float[] u2 = increments.get(key + PruningStep.SQUARES_SUFFIX).data();
+            float[] ratio = new float[u.length];
+            for (int i = 0; i < u.length; i++) {
+                ratio[i] = u2[i] > 0 ? (float) (u[i] / Math.sqrt(u2[i])) : 0f;
+            }
+            out.put(key, new Tensor(sums.shape().clone(), ratio));
+        }
+        return out;
     }
 
     private TensorMap rankingScores(TrainingState state, TensorMap accumulated, List<Slot> groupSlots) {

@@ -22,6 +22,8 @@ import java.util.Map;
 public final class PruningStep implements Serializable {
 
     public static final String SOFT_SCORE_PREFIX = "scores.soft/";
+    /** Suffix of the key under which {@code MOVEMENT} sends Σu² beside Σu (see {@link ScoreMethod}). */
+    public static final String SQUARES_SUFFIX = "#squares";
 
     private final ScoreMethod method;
     private final List<List<Slot>> groupSlots;
@@ -75,6 +77,10 @@ public final class PruningStep implements Serializable {
                 for (List<Slot> slots : groupSlots) {
                     for (Slot s : slots) {
                         increments.put(s.key(), NdArrays.fromTensor(Tensor.zeros(s.shape()), DataType.FLOAT));
+                        if (method == ScoreMethod.MOVEMENT) {
+                            increments.put(s.key() + SQUARES_SUFFIX,
+                                    NdArrays.fromTensor(Tensor.zeros(s.shape()), DataType.FLOAT));
+                        }
                     }
                 }
             }
@@ -111,6 +117,9 @@ public final class PruningStep implements Serializable {
                             inc.addi(wg.muli(wg));
                         } else {
                             inc.subi(wg);
+                            if (method == ScoreMethod.MOVEMENT) {
+                                increments.get(s.key() + SQUARES_SUFFIX).addi(wg.muli(wg));
+                            }
                         }
                     }
                 }
@@ -142,7 +151,7 @@ public final class PruningStep implements Serializable {
             return dense;
         }
 
-        /** This round's score increments, to be summed over replicas. */
+        /** This round's score increments (for {@code MOVEMENT}, Σu and Σu²), to be summed over replicas. */
         public TensorMap increments() {
             TensorMap out = new TensorMap();
             increments.forEach((k, v) -> out.put(k, NdArrays.toTensor(v)));

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Set;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -113,6 +114,52 @@ class PrunerTest {
             assertEquals(expect, out[n * SPEC.hidden()]);
         }
         assertTrue(!m.contains(ParameterNames.ffnIn(1, "weight")), "layer 1 is not selected");
+    }
+
+    /**
+     * Half of layer 0's value weights move a lot but noisily (u = +10 then −12: Σu = −2), the other half a little
+     * but steadily toward zero (u = −0.5 twice: Σu = −1). Raw sums prune the noisy half; movement's signal-to-noise
+     * (−2/√244 ≈ −0.13 against −1/√0.5 ≈ −1.41) prunes the steady half, whatever the size of its steps.
+     */
+    @Test
+    void movementRanksTheSteadinessOfAMoveNotItsSize() {
+        PruneGroup values = new PruneGroup(Set.of(MatrixKind.VALUE), Set.of(0), Granularity.ELEMENT, 0.5, false,
+                Set.of());
+        String v = ParameterNames.value(0, "weight");
+        for (ScoreMethod method : List.of(ScoreMethod.MOVEMENT, ScoreMethod.RAW_MOVEMENT)) {
+            Pruner pruner = TestPruners.oneShot(values, method, SPEC);
+            TrainingState state = pruner.initialize(TrainingState.start(TinyEncoders.randomState(SPEC, 9), Set.of()));
+            int n = SPEC.hidden() * SPEC.hidden();
+            float[] sums = new float[n];
+            float[] squares = new float[n];
+            for (int i = 0; i < n; i++) {
+                boolean noisy = i < n / 2;
+                sums[i] = noisy ? -2f : -1f;
+                squares[i] = noisy ? 100f + 144f : 0.25f + 0.25f;
+            }
+            Slot slot = pruner.slots().get(0).get(0);
+            TensorMap increments = new TensorMap();
+            increments.put(slot.key(), new Tensor(slot.shape().clone(), sums));
+            increments.put(slot.key() + PruningStep.SQUARES_SUFFIX, new Tensor(slot.shape().clone(), squares));
+            float[] mask = pruner.updateMasks(state, increments).masks().get(v).data();
+            for (int i = 0; i < n; i++) {
+                boolean noisy = i < n / 2;
+                boolean kept = method == ScoreMethod.MOVEMENT ? noisy : !noisy;
+                assertEquals(kept ? 1f : 0f, mask[i], method + " element " + i);
+            }
+        }
+    }
+
+    @Test
+    void movementScoresAreTheRatioOfTheSummedSumsAndZeroWhereNothingMovedAndOtherSumsPassThrough() {
+        TensorMap increments = new TensorMap();
+        increments.put("s", new Tensor(new long[] {3}, new float[] {3f, -2f, 0f}));
+        increments.put("s" + PruningStep.SQUARES_SUFFIX, new Tensor(new long[] {3}, new float[] {9f, 16f, 0f}));
+        increments.put("stats/other", new Tensor(new long[] {1}, new float[] {7f}));
+        TensorMap ratio = Pruner.signalToNoise(increments);
+        assertEquals(Set.of("s", "stats/other"), ratio.names());
+        assertArrayEquals(new float[] {7f}, ratio.get("stats/other").data(), "other round statistics pass through");
+        assertArrayEquals(new float[] {1f, -0.5f, 0f}, ratio.get("s").data(), 1e-7f);
     }
 
     @Test

@@ -10,6 +10,8 @@ import dev.condense.models.text.Encoding;
 import dev.condense.models.train.CrossEntropy;
 import dev.condense.models.train.TrainingState;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -30,28 +32,39 @@ class PruningStepTest {
             List.of(new Slot.Member(ParameterNames.CLASSIFIER_BIAS, Slot.Axis.ENTRIES, 1)));
 
     @Test
-    void taylorSquaresEachBatchsContributionAndMovementSumsItNegated() {
+    void taylorSquaresEachBatchsContributionAndMovementSumsItNegatedWithItsSquares() {
         TrainingState state = TrainingState.start(TinyEncoders.randomState(SPEC, 1), Set.of());
         Map<String, INDArray> weights = new HashMap<>(Map.of(ParameterNames.CLASSIFIER_BIAS,
                 Nd4j.createFromArray(1f, 2f, 3f)));
-        PruningStep.Session taylor = new PruningStep(ScoreMethod.TAYLOR, List.of(List.of(BIAS)), 0).start(state);
-        PruningStep.Session movement = new PruningStep(ScoreMethod.MOVEMENT, List.of(List.of(BIAS)), 0).start(state);
+        PruningStep.Session taylor = session(ScoreMethod.TAYLOR, state);
+        PruningStep.Session movement = session(ScoreMethod.MOVEMENT, state);
+        PruningStep.Session raw = session(ScoreMethod.RAW_MOVEMENT, state);
         for (float[] g : new float[][] {{0.5f, -1f, 2f}, {1f, 1f, 1f}}) {
-            taylor.afterBackward(grads(g), Map.of(), weights);
-            movement.afterBackward(grads(g), Map.of(), weights);
+            for (PruningStep.Session s : List.of(taylor, movement, raw)) {
+                s.afterBackward(grads(g), Map.of(), weights);
+            }
         }
         // w·g = [0.5, −2, 6] then [1, 2, 3]
-        assertArrayEquals(new float[] {0.25f + 1f, 4f + 4f, 36f + 9f}, taylor.increments().get("g0/b").data(), 1e-6f);
+        float[] squares = {0.25f + 1f, 4f + 4f, 36f + 9f};
+        assertArrayEquals(squares, taylor.increments().get("g0/b").data(), 1e-6f);
         assertArrayEquals(new float[] {-1.5f, 0f, -9f}, movement.increments().get("g0/b").data(), 1e-6f);
+        assertArrayEquals(squares, movement.increments().get("g0/b" + PruningStep.SQUARES_SUFFIX).data(), 1e-6f);
+        assertArrayEquals(new float[] {-1.5f, 0f, -9f}, raw.increments().get("g0/b").data(), 1e-6f);
+        assertEquals(Set.of("g0/b"), raw.increments().names());
     }
 
-    @Test
-    void taylorScoresOfTwoShardsAddUpToTheScoresOfTheirUnion() {
+    private static PruningStep.Session session(ScoreMethod method, TrainingState state) {
+        return new PruningStep(method, List.of(List.of(BIAS)), 0).start(state);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = ScoreMethod.class, names = {"TAYLOR", "MOVEMENT"})
+    void gradientScoresOfTwoShardsAddUpToTheScoresOfTheirUnion(ScoreMethod method) {
         TrainingState state = TrainingState.start(TinyEncoders.randomState(SPEC, 2), Set.of());
         PruneGroup heads = new PruneGroup(Set.of(), Set.of(), Granularity.HEAD, 0.5, true, Set.of());
         PruneGroup elements = new PruneGroup(Set.of(MatrixKind.FFN_IN, MatrixKind.QUERY), Set.of(),
                 Granularity.ELEMENT, 0.5, true, Set.of());
-        PruningStep step = new PruningStep(ScoreMethod.TAYLOR, List.of(StructureIndex.slots(heads, 0, SPEC),
+        PruningStep step = new PruningStep(method, List.of(StructureIndex.slots(heads, 0, SPEC),
                 StructureIndex.slots(elements, 1, SPEC)), 0);
         Batch a = TinyEncoders.batch();
         Batch b = Batch.of(List.of(new Encoding(new int[] {1, 3, 3, 2}, new int[4]),
@@ -68,7 +81,10 @@ class PruningStepTest {
                 assertEquals(y[i], x[i], 1e-6 * Math.max(1, Math.abs(y[i])), key + "[" + i + "]");
             }
         }
-        assertTrue(union.get("g0/layer.0.heads").data()[0] > 0);
+        assertTrue(union.get("g0/layer.0.heads").data()[0] != 0);
+        if (method == ScoreMethod.MOVEMENT) {
+            assertTrue(union.names().contains("g0/layer.0.heads" + PruningStep.SQUARES_SUFFIX));
+        }
     }
 
     @Test

@@ -65,6 +65,38 @@ class PruneJobTest {
                 "the saved model's own zeros give the sparsity");
     }
 
+    /** Movement scores from the summed Σu and Σu², beside the round's distillation statistics (layer mapping). */
+    @Test
+    void movementPrunesEachMatrixUnderDistillationFromItsScores() throws Exception {
+        Path train = SparkTestSession.sst2Rows(dir.resolve("train-m.tsv"), 0, 64);
+        Path dev = SparkTestSession.sst2Rows(dir.resolve("dev-m.tsv"), 999, 32);
+        ModelStore.save(sc.hadoopConfiguration(), dir.resolve("teacher-m").toString(), MiniLm.classifier(2, 3));
+        CondenseSettings s = SettingsLoader.load("""
+                condense.prune {
+                  method = movement
+                  groups = [ { kinds = [query, value], granularity = element, sparsity = 0.5, global = false } ]
+                  schedule { kind = one-shot, start-step = 2, end-step = 2 }
+                  training { rounds = 2, local-steps = 2, batch-size = 8 }
+                }
+                """, "test", List.of("data.train=" + train, "data.dev=" + dev, "run.output=" + dir.resolve("runs"),
+                "run.id=m", "prune.teacher=" + dir.resolve("teacher-m")));
+        PruneJob.run(sc, s, line -> { });
+
+        var saved = ModelStore.load(sc.hadoopConfiguration(), dir.resolve("runs/m/student").toString());
+        for (String name : List.of("layer.0.attention.query.weight", "layer.5.attention.value.weight")) {
+            assertEquals(0.5, zeroFraction(saved.weights().get(name).data()), 1e-9, name + " keeps its own top half");
+        }
+        assertEquals(0.0, zeroFraction(saved.weights().get("layer.0.attention.key.weight").data()), 1e-9);
+    }
+
+    private static double zeroFraction(float[] w) {
+        long zeros = 0;
+        for (float v : w) {
+            zeros += v == 0f ? 1 : 0;
+        }
+        return (double) zeros / w.length;
+    }
+
     @Test
     void aPretrainedStartIsThePretrainedEncoderWithANewHeadNotTheTeacher() throws Exception {
         String query = "layer.0.attention.query.weight";

@@ -2,6 +2,7 @@ package dev.condense.spark.settings;
 
 import dev.condense.models.prune.Granularity;
 import dev.condense.models.prune.PruneGroup;
+import dev.condense.models.prune.ScoreMethod;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -29,6 +30,17 @@ class PruneSettingsReaderTest {
         assertTrue(e.getMessage().contains("condense.prune.groups") && e.getMessage().contains("layers"),
                 e.getMessage());
         assertTrue(e.getMessage().contains("spans every layer"), e.getMessage());
+    }
+
+    @Test
+    void methodNamesAreTheScoreMethodsInSettingsSpelling() {
+        assertEquals(ScoreMethod.MOVEMENT, SettingsLoader.load("", "t", List.of()).prune().pruner().method());
+        assertEquals(ScoreMethod.RAW_MOVEMENT, SettingsLoader.load("", "t", List.of("prune.method=raw-movement"))
+                .prune().pruner().method());
+        SettingsException e = assertThrows(SettingsException.class,
+                () -> SettingsLoader.load("", "t", List.of("prune.method=raw_movement")));
+        assertTrue(e.getMessage().contains("condense.prune.method") && e.getMessage().contains("raw-movement"),
+                e.getMessage());
     }
 
     @Test

@@ -25,7 +25,8 @@ import dev.condense.spark.io.Checkpoints;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -66,9 +67,10 @@ class DistributedPruningTest {
         return new OptimizerSettings(new LearningRateSchedule(1e-2, 1, 20), 0.9, 0.999, 1e-8, 0.01, 1.0, Set.of());
     }
 
-    @Test
-    void scoresAreSummedOverExecutorsAndPrunedWeightsStayExactlyZero() {
-        Pruner pruner = pruner(ScoreMethod.TAYLOR);
+    @ParameterizedTest
+    @EnumSource(value = ScoreMethod.class, names = {"TAYLOR", "MOVEMENT"})
+    void scoresAreSummedOverExecutorsAndPrunedWeightsStayExactlyZero(ScoreMethod method) {
+        Pruner pruner = pruner(method);
         JavaRDD<Example> shards = ShardedExamples.shard(sc.parallelize(DistributedTrainerTest.examples(40)), 2, SEED);
         TrainingState start = pruner.initialize(TrainingState.start(TinyEncoders.randomState(SPEC, 4), Set.of()));
         OptimizerSettings optimizer = optimizer();
