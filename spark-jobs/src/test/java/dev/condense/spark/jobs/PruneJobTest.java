@@ -36,26 +36,33 @@ class PruneJobTest {
         sc = SparkTestSession.start();
     }
 
+    /**
+     * Runs {@code prune} as run {@code id} on real SST-2 rows, with a fresh MiniLM classifier as the teacher and
+     * {@code prune} as the {@code condense.prune} block (2 rounds × 2 steps of batch 8); returns the student's folder.
+     */
+    private static Path prune(String id, int trainRows, int devRows, String prune) throws Exception {
+        Path train = SparkTestSession.sst2Rows(dir.resolve(id + "-train.tsv"), 0, trainRows);
+        Path dev = SparkTestSession.sst2Rows(dir.resolve(id + "-dev.tsv"), 999, devRows);
+        Path teacher = dir.resolve(id + "-teacher");
+        ModelStore.save(sc.hadoopConfiguration(), teacher.toString(), MiniLm.classifier(2, 3));
+        CondenseSettings s = SettingsLoader.load("condense.prune {\n" + prune
+                        + "\ntraining { rounds = 2, local-steps = 2, batch-size = 8 }\n}", "test",
+                List.of("data.train=" + train, "data.dev=" + dev, "run.output=" + dir.resolve("runs"),
+                        "run.id=" + id, "prune.teacher=" + teacher));
+        PruneJob.run(sc, s, line -> { });
+        return dir.resolve("runs").resolve(id).resolve("student");
+    }
+
     @Test
     void prunesHeadsAndNeuronsUnderDistillationAndReportsSparsity() throws Exception {
-        Path train = SparkTestSession.sst2Rows(dir.resolve("train.tsv"), 0, 128);
-        Path dev = SparkTestSession.sst2Rows(dir.resolve("dev.tsv"), 999, 64);
-        ModelStore.save(sc.hadoopConfiguration(), dir.resolve("teacher").toString(), MiniLm.classifier(2, 3));
-        CondenseSettings s = SettingsLoader.load("""
-                condense.prune {
-                  method = taylor
-                  groups = [
-                    { kinds = [], granularity = head, sparsity = 0.5 }
-                    { kinds = [], granularity = neuron, sparsity = 0.5, global = false }
-                  ]
-                  schedule { kind = one-shot, start-step = 0, end-step = 0 }
-                  training { rounds = 2, local-steps = 2, batch-size = 8 }
-                }
-                """, "test", List.of("data.train=" + train, "data.dev=" + dev, "run.output=" + dir.resolve("runs"),
-                "run.id=p", "prune.teacher=" + dir.resolve("teacher")));
-        PruneJob.run(sc, s, line -> { });
-
-        Path student = dir.resolve("runs/p/student");
+        Path student = prune("p", 128, 64, """
+                method = taylor
+                groups = [
+                  { kinds = [], granularity = head, sparsity = 0.5 }
+                  { kinds = [], granularity = neuron, sparsity = 0.5, global = false }
+                ]
+                schedule { kind = one-shot, start-step = 0, end-step = 0 }
+                """);
         JsonNode m = new ObjectMapper().readTree(student.resolve("metrics.json").toFile());
         assertEquals(0.5, m.get("encoder_matrix_sparsity").asDouble(), 1e-9);
         assertEquals(64, m.get("examples").asInt());
@@ -68,21 +75,12 @@ class PruneJobTest {
     /** Movement scores from the summed Σu and Σu², beside the round's distillation statistics (layer mapping). */
     @Test
     void movementPrunesEachMatrixUnderDistillationFromItsScores() throws Exception {
-        Path train = SparkTestSession.sst2Rows(dir.resolve("train-m.tsv"), 0, 64);
-        Path dev = SparkTestSession.sst2Rows(dir.resolve("dev-m.tsv"), 999, 32);
-        ModelStore.save(sc.hadoopConfiguration(), dir.resolve("teacher-m").toString(), MiniLm.classifier(2, 3));
-        CondenseSettings s = SettingsLoader.load("""
-                condense.prune {
-                  method = movement
-                  groups = [ { kinds = [query, value], granularity = element, sparsity = 0.5, global = false } ]
-                  schedule { kind = one-shot, start-step = 2, end-step = 2 }
-                  training { rounds = 2, local-steps = 2, batch-size = 8 }
-                }
-                """, "test", List.of("data.train=" + train, "data.dev=" + dev, "run.output=" + dir.resolve("runs"),
-                "run.id=m", "prune.teacher=" + dir.resolve("teacher-m")));
-        PruneJob.run(sc, s, line -> { });
-
-        var saved = ModelStore.load(sc.hadoopConfiguration(), dir.resolve("runs/m/student").toString());
+        Path student = prune("m", 64, 32, """
+                method = movement
+                groups = [ { kinds = [query, value], granularity = element, sparsity = 0.5, global = false } ]
+                schedule { kind = one-shot, start-step = 2, end-step = 2 }
+                """);
+        var saved = ModelStore.load(sc.hadoopConfiguration(), student.toString());
         for (String name : List.of("layer.0.attention.query.weight", "layer.5.attention.value.weight")) {
             assertEquals(0.5, zeroFraction(saved.weights().get(name).data()), 1e-9, name + " keeps its own top half");
         }
