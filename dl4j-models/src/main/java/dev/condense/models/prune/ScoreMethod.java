@@ -16,10 +16,10 @@ import java.util.Locale;
  *       signal-to-noise ratio. With u = −Σ_{e∈s} w_e·g_e on one step (the straight-through ∂L/∂S, negated), each
  *       round adds Σu / √(Σu²) over every step of every replica. Structures moving steadily away from zero score
  *       high. The reference code learns S with Adam, whose update m/√v is this ratio: it does not depend on |w|.
- *       Without the normalisation ({@code RAW_MOVEMENT}) a large weight's u is large and noisy, so large weights
- *       with negative noise rank lowest and the first masks remove them. Both sums add over shards, so the driver
- *       divides the summed sums and the score is exact however the data is split. Masks are the top-k of S;
- *       pruned weights keep their values and scores, so a structure can come back.</li>
+ *       Without the normalisation ({@code RAW_MOVEMENT}) the noise in a weight's sum grows with |w|, so where the
+ *       movement is mostly noise the ranking follows the weight's size, not its movement. Both sums add over
+ *       shards, so the driver divides the summed sums and the score is exact however the data is split. Masks are
+ *       the top-k of S; pruned weights keep their values and scores, so a structure can come back.</li>
  *   <li>{@code RAW_MOVEMENT}: S = −Σ_steps Σ_{e∈s} w_e·g_e, the plain accumulation (kept as an ablation).</li>
  *   <li>{@code SOFT_MOVEMENT}: element scores S learned by the optimizer through a threshold (mask = S &gt; τ,
  *       straight-through ∂L/∂S = g'·w), with an L1 penalty (λ/N)·Σσ(S) over the N scored weights that pushes
