@@ -21,4 +21,10 @@ public interface ForwardPass {
 
     /** The mean over real tokens of the last hidden state, [batch, hidden]: the sentence embedding. */
     INDArray pooled();
+
+    /**
+     * The rows an encoder matrix multiplied in this pass, [batch·length, inputs] (padding rows included), or null
+     * when {@code weight} is not an encoder layer's matrix.
+     */
+    INDArray linearInput(String weight);
 }

@@ -256,5 +256,26 @@ public final class TransformerEncoder implements Encoder {
         public INDArray pooled() {
             return pooled;
         }
+
+        @Override
+        public INDArray linearInput(String weight) {
+            for (int l = 0; l < caches.size(); l++) {
+                EncoderLayer.Cache c = caches.get(l);
+                if (weight.equals(ParameterNames.query(l, "weight")) || weight.equals(ParameterNames.key(l, "weight"))
+                        || weight.equals(ParameterNames.value(l, "weight"))) {
+                    return c.input();
+                }
+                if (weight.equals(ParameterNames.attentionOutput(l, "weight"))) {
+                    return c.attention().context();
+                }
+                if (weight.equals(ParameterNames.ffnIn(l, "weight"))) {
+                    return c.norm1().output();
+                }
+                if (weight.equals(ParameterNames.ffnOut(l, "weight"))) {
+                    return c.ffnAct().output();
+                }
+            }
+            return null;
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.condense.models.prune;
 
 import dev.condense.models.encoder.EncoderSpec;
+import dev.condense.models.state.ModelState;
 import dev.condense.models.state.NdArrays;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
@@ -27,10 +28,19 @@ public final class Pruner implements Serializable {
      * @param regularScale    soft movement's penalty λ on Σσ(S)
      * @param softThreshold   soft movement keeps an element while σ(S) &gt; this
      * @param initialScore    soft movement's starting score S for every element
+     * @param biasCompensation whether a mask change moves the removed weights' mean contribution into the biases
+     *                         (see {@link BiasCompensation})
      */
     public record Spec(List<PruneGroup> groups, ScoreMethod method, SparsitySchedule schedule,
-                       double initialSparsity, double regularScale, double softThreshold, double initialScore)
+                       double initialSparsity, double regularScale, double softThreshold, double initialScore,
+                       boolean biasCompensation)
             implements Serializable {
+
+        /** Without bias compensation. */
+        public Spec(List<PruneGroup> groups, ScoreMethod method, SparsitySchedule schedule, double initialSparsity,
+                    double regularScale, double softThreshold, double initialScore) {
+            this(groups, method, schedule, initialSparsity, regularScale, softThreshold, initialScore, false);
+        }
 
         public Spec {
             groups = List.copyOf(groups);
@@ -60,7 +70,7 @@ public final class Pruner implements Serializable {
 
     /** The executor-side hook. */
     public PruningStep step() {
-        return new PruningStep(spec.method(), slots, spec.regularScale());
+        return new PruningStep(spec.method(), slots, spec.regularScale(), spec.biasCompensation());
     }
 
     /** Zero scores (and soft-movement score parameters), then the masks for step {@code state.step()}. */
@@ -83,9 +93,13 @@ public final class Pruner implements Serializable {
         return updateMasks(withScores, new TensorMap());
     }
 
-    /** Adds the round's summed score increments, then re-chooses every mask. */
+    /**
+     * Adds the round's summed score increments, then re-chooses every mask (and, with bias compensation, moves the
+     * changed weights' mean contributions into the biases).
+     */
     public TrainingState updateMasks(TrainingState state, TensorMap increments) {
-        TensorMap roundScores = spec.method() == ScoreMethod.MOVEMENT ? signalToNoise(increments) : increments;
+        TensorMap scoreSums = withoutInputStatistics(increments);
+        TensorMap roundScores = spec.method() == ScoreMethod.MOVEMENT ? signalToNoise(scoreSums) : scoreSums;
         TensorMap scores = state.scores().copy().accumulate(roundScores, false);
         TensorMap structureMasks = new TensorMap();
         for (int g = 0; g < slots.size(); g++) {
@@ -98,7 +112,22 @@ public final class Pruner implements Serializable {
             chosen.asMap().forEach(structureMasks::put);
         }
         TensorMap masks = MaskSet.expand(slots, structureMasks, state.model().weights());
-        return state.withScoresAndMasks(scores, masks);
+        TrainingState chosen = state.withScoresAndMasks(scores, masks);
+        if (!spec.biasCompensation()) {
+            return chosen;
+        }
+        TensorMap weights = BiasCompensation.apply(state.model().weights(), state.masks(), masks, increments);
+        return chosen.withModel(new ModelState(state.model().spec(), weights));
+    }
+
+    private static TensorMap withoutInputStatistics(TensorMap sums) {
+        TensorMap out = new TensorMap();
+        for (String key : sums.names()) {
+            if (!BiasCompensation.isInputStatistic(key)) {
+                out.put(key, sums.get(key));
+            }
+        }
+        return out;
     }
 
     /**

@@ -1,11 +1,13 @@
 package dev.condense.models.prune;
 
+import dev.condense.models.encoder.ForwardPass;
 import dev.condense.models.state.NdArrays;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.train.TrainingState;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.io.Serializable;
@@ -17,7 +19,8 @@ import java.util.Map;
  * What pruning adds to a training step, without owning the loop: the forward pass sees weight ⊙ mask; afterwards
  * gradient-based scores accumulate (w·g reduced per structure), learned soft-movement scores get their
  * straight-through gradient, and pruned weights' gradients are zeroed so the optimizer leaves them alone. The
- * masks themselves never change here: only the driver chooses masks, from scores summed over all executors.
+ * masks themselves never change here: only the driver chooses masks, from scores summed over all executors. With
+ * bias compensation on, it also sums each masked matrix's inputs over real tokens for {@link BiasCompensation}.
  */
 public final class PruningStep implements Serializable {
 
@@ -28,11 +31,18 @@ public final class PruningStep implements Serializable {
     private final ScoreMethod method;
     private final List<List<Slot>> groupSlots;
     private final double regularScale;
+    private final boolean sumInputs;
 
     public PruningStep(ScoreMethod method, List<List<Slot>> groupSlots, double regularScale) {
+        this(method, groupSlots, regularScale, false);
+    }
+
+    /** @param sumInputs whether to sum the masked matrices' inputs for {@link BiasCompensation} */
+    public PruningStep(ScoreMethod method, List<List<Slot>> groupSlots, double regularScale, boolean sumInputs) {
         this.method = method;
         this.groupSlots = List.copyOf(groupSlots);
         this.regularScale = regularScale;
+        this.sumInputs = sumInputs;
     }
 
     public ScoreMethod method() {
@@ -73,6 +83,14 @@ public final class PruningStep implements Serializable {
                 masks.put(name, NdArrays.fromTensor(m, DataType.FLOAT));
                 dense.put(name, NdArrays.fromTensor(state.model().weights().get(name), DataType.FLOAT));
             });
+            if (sumInputs) {
+                increments.put(BiasCompensation.TOKENS_KEY, Nd4j.zeros(DataType.FLOAT, 1));
+                dense.forEach((name, w) -> {
+                    if (w.rank() == 2) {
+                        increments.put(BiasCompensation.inputSumKey(name), Nd4j.zeros(DataType.FLOAT, w.rows()));
+                    }
+                });
+            }
             if (method.accumulates()) {
                 for (List<Slot> slots : groupSlots) {
                     for (Slot s : slots) {
@@ -101,6 +119,29 @@ public final class PruningStep implements Serializable {
         /** Before the forward pass: engine weight = dense weight ⊙ mask. */
         public void applyMasks(Map<String, INDArray> engineWeights) {
             masks.forEach((name, mask) -> engineWeights.get(name).assign(dense.get(name)).muli(mask));
+        }
+
+        /**
+         * After the forward pass: with bias compensation on, adds each masked encoder matrix's inputs, summed over
+         * the batch's real tokens, and the number of those tokens.
+         */
+        public void afterForward(ForwardPass pass) {
+            if (!sumInputs) {
+                return;
+            }
+            INDArray real = Nd4j.createFromArray(pass.batch().mask()).reshape(pass.batch().mask().length, 1);
+            boolean any = false;
+            for (String name : dense.keySet()) {
+                INDArray x = pass.linearInput(name);
+                INDArray sum = increments.get(BiasCompensation.inputSumKey(name));
+                if (x != null && sum != null) {
+                    sum.addi(x.mulColumnVector(real).sum(0));
+                    any = true;
+                }
+            }
+            if (any) {
+                increments.get(BiasCompensation.TOKENS_KEY).addi(real.sumNumber().doubleValue());
+            }
         }
 
         /** After the backward pass (gradients are with respect to the masked weights the forward used). */

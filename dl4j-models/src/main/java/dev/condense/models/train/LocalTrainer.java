@@ -69,6 +69,9 @@ public final class LocalTrainer {
                     prune.applyMasks(encoder.weights());
                 }
                 ForwardPass pass = encoder.forward(batch);
+                if (prune != null) {
+                    prune.afterForward(pass);
+                }
                 Objective.StepLoss loss = objective.loss(pass, batch, extras);
                 Map<String, INDArray> grads = encoder.backward(pass, loss.dLogits(), loss.dHidden());
                 grads.putAll(loss.extraGrads());

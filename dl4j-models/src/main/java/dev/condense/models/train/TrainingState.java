@@ -55,6 +55,10 @@ public record TrainingState(ModelState model, TensorMap extra, TensorMap firstMo
         return new TrainingState(model, e, m, v, scores, masks, step);
     }
 
+    public TrainingState withModel(ModelState newModel) {
+        return new TrainingState(newModel, extra, firstMoment, secondMoment, scores, masks, step);
+    }
+
     public TrainingState withScoresAndMasks(TensorMap newScores, TensorMap newMasks) {
         return new TrainingState(model, extra, firstMoment, secondMoment, newScores, newMasks, step);
     }

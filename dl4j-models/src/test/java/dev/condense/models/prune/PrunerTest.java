@@ -163,6 +163,36 @@ class PrunerTest {
     }
 
     @Test
+    void withBiasCompensationAMaskUpdateMovesTheRemovedWeightsMeanIntoTheBiasAndScoresNothingOfIt() {
+        String query = ParameterNames.query(0, "weight");
+        String bias = ParameterNames.query(0, "bias");
+        Pruner pruner = new Pruner(new Pruner.Spec(List.of(new PruneGroup(Set.of(MatrixKind.QUERY), Set.of(0),
+                Granularity.ELEMENT, 0.5, true, Set.of())), ScoreMethod.MAGNITUDE,
+                new SparsitySchedule(SparsitySchedule.Kind.LINEAR, 0, 10, 1, 1), 0, 0, 0.5, 1, true), SPEC);
+        TrainingState dense = pruner.initialize(TrainingState.start(TinyEncoders.randomState(SPEC, 6), Set.of()));
+        TrainingState atTarget = new TrainingState(dense.model(), dense.extra(), dense.firstMoment(),
+                dense.secondMoment(), dense.scores(), dense.masks(), 10);
+        float[] inputSums = {1, -2, 3, -4, 5, -6, 7, -8};
+        TensorMap sums = new TensorMap();
+        sums.put(BiasCompensation.TOKENS_KEY, new Tensor(new long[] {1}, new float[] {2}));
+        sums.put(BiasCompensation.inputSumKey(query), new Tensor(new long[] {8}, inputSums));
+
+        TrainingState pruned = pruner.updateMasks(atTarget, sums);
+
+        float[] w = dense.model().weights().get(query).data();
+        float[] mask = pruned.masks().get(query).data();
+        float[] expected = dense.model().weights().get(bias).data().clone();
+        for (int e = 0; e < w.length; e++) {
+            if (mask[e] == 0) {
+                expected[e % 8] += w[e] * inputSums[e / 8] / 2;
+            }
+        }
+        assertEquals(0.5, MaskSet.sparsity(pruned.masks().get(query)), 1e-12);
+        assertArrayEquals(expected, pruned.model().weights().get(bias).data(), 1e-6f);
+        assertTrue(pruned.scores().names().stream().noneMatch(BiasCompensation::isInputStatistic));
+    }
+
+    @Test
     void aGroupThatSelectsNothingIsAnError() {
         PruneGroup none = new PruneGroup(Set.of(MatrixKind.QUERY), Set.of(7), Granularity.ELEMENT, 0.5, true,
                 Set.of());

@@ -115,6 +115,35 @@ class PruningStepTest {
         assertEquals(0.5, both, 1e-12, "ranked globally over both value matrices");
     }
 
+    @Test
+    void withBiasCompensationTheMaskedMatricesInputsAreSummedOverRealTokensOnly() {
+        Pruner pruner = TestPruners.oneShot(new PruneGroup(Set.of(MatrixKind.QUERY, MatrixKind.FFN_OUT), Set.of(),
+                Granularity.ELEMENT, 0.5, true, Set.of()), ScoreMethod.MAGNITUDE, SPEC);
+        TrainingState state = pruner.initialize(TrainingState.start(TinyEncoders.randomState(SPEC, 4), Set.of()));
+        PruningStep.Session session = new PruningStep(ScoreMethod.MAGNITUDE, pruner.slots(), 0, true).start(state);
+        TransformerEncoder enc = TransformerEncoder.of(state.model(), DataType.FLOAT, Set.of());
+        Batch batch = TinyEncoders.batch();
+        var pass = enc.forward(batch);
+
+        session.afterForward(pass);
+        session.afterForward(pass);
+
+        // the first layer's query multiplies the embedding output; 12 of the 15 rows are real tokens
+        INDArray embedded = pass.hiddenStates().get(0);
+        float[] expected = new float[SPEC.hidden()];
+        for (int row = 0; row < batch.mask().length; row++) {
+            for (int i = 0; i < expected.length; i++) {
+                expected[i] += 2 * batch.mask()[row] * embedded.getFloat(row, i);
+            }
+        }
+        TensorMap sums = session.increments();
+        assertArrayEquals(expected, sums.get(BiasCompensation.inputSumKey(ParameterNames.query(0, "weight"))).data(),
+                1e-5f);
+        assertEquals(24f, sums.get(BiasCompensation.TOKENS_KEY).data()[0]);
+        assertEquals(SPEC.ffn(), sums.get(BiasCompensation.inputSumKey(ParameterNames.ffnOut(1, "weight")))
+                .size());
+    }
+
     private static TensorMap score(PruningStep step, TrainingState state, List<Batch> batches) {
         PruningStep.Session session = step.start(state);
         TransformerEncoder enc = TransformerEncoder.of(state.model(), DataType.FLOAT, Set.of());

@@ -52,7 +52,7 @@ final class PruneSettingsReader {
         SettingsReader soft = r.at("soft-movement");
         Pruner.Spec spec = new Pruner.Spec(groups, method, schedule, sr.inRange("initial-sparsity", 0, 1, false),
                 soft.inRange("regular-scale", 0, Double.MAX_VALUE, true), soft.inRange("threshold", 0, 1, false),
-                soft.inRange("initial-score", -100, 100, true));
+                soft.inRange("initial-score", -100, 100, true), r.bool("bias-compensation"));
         for (String frozen : training.frozen()) {
             if (groups.stream().anyMatch(g -> g.kinds().contains(MatrixKind.EMBEDDINGS))
                     && frozen.startsWith("embeddings.")) {

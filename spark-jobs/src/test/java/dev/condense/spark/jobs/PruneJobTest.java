@@ -74,9 +74,10 @@ class PruneJobTest {
 
     /** Movement scores from the summed Σu and Σu², beside the round's distillation statistics (layer mapping). */
     @Test
-    void movementPrunesEachMatrixUnderDistillationFromItsScores() throws Exception {
+    void movementPrunesEachMatrixUnderDistillationFromItsScoresWithBiasCompensation() throws Exception {
         Path student = prune("m", 64, 32, """
                 method = movement
+                bias-compensation = true
                 groups = [ { kinds = [query, value], granularity = element, sparsity = 0.5, global = false } ]
                 schedule { kind = one-shot, start-step = 2, end-step = 2 }
                 """);

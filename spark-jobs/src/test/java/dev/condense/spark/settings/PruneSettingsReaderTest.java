@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,6 +42,16 @@ class PruneSettingsReaderTest {
                 () -> SettingsLoader.load("", "t", List.of("prune.method=raw_movement")));
         assertTrue(e.getMessage().contains("condense.prune.method") && e.getMessage().contains("raw-movement"),
                 e.getMessage());
+    }
+
+    @Test
+    void biasCompensationIsOffUnlessAskedForAndMustBeABoolean() {
+        assertFalse(SettingsLoader.load("", "t", List.of()).prune().pruner().biasCompensation());
+        assertTrue(SettingsLoader.load("", "t", List.of("prune.bias-compensation=true")).prune().pruner()
+                .biasCompensation());
+        SettingsException e = assertThrows(SettingsException.class,
+                () -> SettingsLoader.load("", "t", List.of("prune.bias-compensation=sometimes")));
+        assertTrue(e.getMessage().contains("condense.prune.bias-compensation"), e.getMessage());
     }
 
     @Test
