@@ -2,7 +2,6 @@ package dev.condense.models.encoder;
 
 import dev.condense.models.nn.Gelu;
 import dev.condense.models.nn.LayerNorm;
-import dev.condense.models.nn.Linear;
 import dev.condense.models.nn.MultiHeadAttention;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -18,43 +17,87 @@ import static dev.condense.models.encoder.ParameterNames.key;
 import static dev.condense.models.encoder.ParameterNames.query;
 import static dev.condense.models.encoder.ParameterNames.value;
 
-/** One post-norm BERT block: attention, add & norm, GELU feed-forward, add & norm; forward and backward. */
+/**
+ * One post-norm BERT block: attention, add &amp; norm, GELU feed-forward, add &amp; norm; forward and backward. The
+ * layer takes its widths from the spec's shape for it, so a shrunk layer (fewer heads or neurons, factorised
+ * projections, or none at all) runs the same code.
+ */
 final class EncoderLayer {
 
     private final int index;
     private final EncoderSpec spec;
     private final Map<String, INDArray> w;
+    private final int heads;
+    private final boolean hasFfn;
+    private final Projection q;
+    private final Projection k;
+    private final Projection v;
+    private final Projection attOut;
+    private final Projection ffnIn;
+    private final Projection ffnOut;
 
     EncoderLayer(int index, EncoderSpec spec, Map<String, INDArray> weights) {
         this.index = index;
         this.spec = spec;
         this.w = weights;
+        this.heads = spec.layer(index).heads();
+        this.hasFfn = spec.layer(index).ffn() > 0;
+        this.q = new Projection(query(index, ""), spec);
+        this.k = new Projection(key(index, ""), spec);
+        this.v = new Projection(value(index, ""), spec);
+        this.attOut = new Projection(attentionOutput(index, ""), spec);
+        this.ffnIn = new Projection(ffnIn(index, ""), spec);
+        this.ffnOut = new Projection(ffnOut(index, ""), spec);
     }
 
-    /** Everything the backward pass reads. */
-    record Cache(INDArray input, MultiHeadAttention.Result attention, LayerNorm.Result norm1, INDArray ffnPre,
-                 Gelu.Result ffnAct, LayerNorm.Result norm2) {
+    /**
+     * Everything the backward pass reads. Without heads, {@code attention} and the q/k/v/attention-output projection
+     * outputs are null; without neurons, so are the FFN's.
+     */
+    record Cache(INDArray input, Projection.Output[] qkv, MultiHeadAttention.Result attention,
+                 Projection.Output attOut, LayerNorm.Result norm1, Projection.Output ffnPre, Gelu.Result ffnAct,
+                 Projection.Output ffnOut, LayerNorm.Result norm2) {
         INDArray output() {
             return norm2.output();
+        }
+
+        /** The input of the attention output projection (null when the layer kept no heads). */
+        INDArray context() {
+            return attention == null ? null : attention.context();
         }
     }
 
     /** @param keepHidden the kept hidden dimensions (0/1), or null when none is pruned */
     Cache forward(INDArray x, INDArray keyBias, int batch, int length, INDArray keepHidden) {
-        INDArray q = Linear.forward(x, w(query(index, "weight")), w(query(index, "bias")));
-        INDArray k = Linear.forward(x, w(key(index, "weight")), w(key(index, "bias")));
-        INDArray v = Linear.forward(x, w(value(index, "weight")), w(value(index, "bias")));
-        MultiHeadAttention.Result att = MultiHeadAttention.forward(q, k, v, keyBias, batch, length, spec.heads());
-        INDArray attOut = Linear.forward(att.context(), w(attentionOutput(index, "weight")),
-                w(attentionOutput(index, "bias")));
-        LayerNorm.Result norm1 = LayerNorm.forward(attOut.addi(x), w(attentionNorm(index, "gamma")),
+        Projection.Output[] qkv = null;
+        MultiHeadAttention.Result att = null;
+        Projection.Output attProjected = null;
+        INDArray attention;
+        if (heads > 0) {
+            qkv = new Projection.Output[] {q.forward(x, w), k.forward(x, w), v.forward(x, w)};
+            att = MultiHeadAttention.forward(qkv[0].y(), qkv[1].y(), qkv[2].y(), keyBias, batch, length, heads);
+            attProjected = attOut.forward(att.context(), w);
+            attention = attProjected.y();
+        } else {
+            attention = Projection.biasOnly(x, w(attentionOutput(index, "bias")));
+        }
+        LayerNorm.Result norm1 = LayerNorm.forward(attention.addi(x), w(attentionNorm(index, "gamma")),
                 w(attentionNorm(index, "beta")), spec.layerNormEps(), keepHidden);
-        INDArray pre = Linear.forward(norm1.output(), w(ffnIn(index, "weight")), w(ffnIn(index, "bias")));
-        Gelu.Result act = Gelu.forward(pre);
-        INDArray ffnOutput = Linear.forward(act.output(), w(ffnOut(index, "weight")), w(ffnOut(index, "bias")));
+        Projection.Output pre = null;
+        Gelu.Result act = null;
+        Projection.Output ffnProjected = null;
+        INDArray ffnOutput;
+        if (hasFfn) {
+            pre = ffnIn.forward(norm1.output(), w);
+            act = Gelu.forward(pre.y());
+            ffnProjected = ffnOut.forward(act.output(), w);
+            ffnOutput = ffnProjected.y();
+        } else {
+            ffnOutput = Projection.biasOnly(norm1.output(), w(ffnOut(index, "bias")));
+        }
         LayerNorm.Result norm2 = LayerNorm.forward(ffnOutput.addi(norm1.output()), w(ffnNorm(index, "gamma")),
                 w(ffnNorm(index, "beta")), spec.layerNormEps(), keepHidden);
-        return new Cache(x, att, norm1, pre, act, norm2);
+        return new Cache(x, qkv, att, attProjected, norm1, pre, act, ffnProjected, norm2);
     }
 
     /**
@@ -64,23 +107,28 @@ final class EncoderLayer {
     INDArray backward(Cache c, INDArray dOut, Function<String, INDArray> grad, int batch, int length) {
         INDArray dRes2 = LayerNorm.backward(c.norm2(), dOut, w(ffnNorm(index, "gamma")),
                 grad.apply(ffnNorm(index, "gamma")), grad.apply(ffnNorm(index, "beta")));
-        INDArray dAct = linearBackward(c.ffnAct().output(), ffnOut(index, ""), dRes2, grad);
-        INDArray dPre = Gelu.backward(c.ffnPre(), c.ffnAct(), dAct);
-        INDArray dNorm1 = linearBackward(c.norm1().output(), ffnIn(index, ""), dPre, grad).addi(dRes2);
+        INDArray dNorm1;
+        if (hasFfn) {
+            INDArray dAct = ffnOut.backward(c.ffnAct().output(), c.ffnOut(), dRes2, w, grad);
+            INDArray dPre = Gelu.backward(c.ffnPre().y(), c.ffnAct(), dAct);
+            dNorm1 = ffnIn.backward(c.norm1().output(), c.ffnPre(), dPre, w, grad).addi(dRes2);
+        } else {
+            Projection.biasOnlyBackward(dRes2, grad.apply(ffnOut(index, "bias")));
+            dNorm1 = dRes2;
+        }
         INDArray dRes1 = LayerNorm.backward(c.norm1(), dNorm1, w(attentionNorm(index, "gamma")),
                 grad.apply(attentionNorm(index, "gamma")), grad.apply(attentionNorm(index, "beta")));
-        INDArray dContext = linearBackward(c.attention().context(), attentionOutput(index, ""), dRes1, grad);
-        INDArray[] dqkv = MultiHeadAttention.backward(c.attention(), dContext, batch, length, spec.heads());
+        if (heads == 0) {
+            Projection.biasOnlyBackward(dRes1, grad.apply(attentionOutput(index, "bias")));
+            return dRes1;
+        }
+        INDArray dContext = attOut.backward(c.context(), c.attOut(), dRes1, w, grad);
+        INDArray[] dqkv = MultiHeadAttention.backward(c.attention(), dContext, batch, length, heads);
         INDArray dx = dRes1;
-        dx.addi(linearBackward(c.input(), query(index, ""), dqkv[0], grad));
-        dx.addi(linearBackward(c.input(), key(index, ""), dqkv[1], grad));
-        dx.addi(linearBackward(c.input(), value(index, ""), dqkv[2], grad));
+        dx.addi(q.backward(c.input(), c.qkv()[0], dqkv[0], w, grad));
+        dx.addi(k.backward(c.input(), c.qkv()[1], dqkv[1], w, grad));
+        dx.addi(v.backward(c.input(), c.qkv()[2], dqkv[2], w, grad));
         return dx;
-    }
-
-    private INDArray linearBackward(INDArray x, String prefix, INDArray dy, Function<String, INDArray> grad) {
-        return Linear.backward(x, w(prefix + "weight"), dy, grad.apply(prefix + "weight"),
-                grad.apply(prefix + "bias"), true);
     }
 
     private INDArray w(String name) {

@@ -62,7 +62,12 @@ public final class ParameterNames {
         return "layer." + layer + ".";
     }
 
-    /** Every weight of the spec, in a fixed order (embeddings, layers, classifier) with its shape. */
+    /**
+     * Every weight of the spec, in a fixed order (embeddings, layers, classifier) with its shape. A layer that kept
+     * no heads has no query, key, value or attention-output matrix and no query, key or value bias (its attention
+     * block adds only the output bias); one that kept no neurons likewise keeps only its FFN-out bias. A factorised
+     * matrix appears as its two factors (see {@link #factorU}).
+     */
     public static List<Shaped> all(EncoderSpec s) {
         List<Shaped> out = new ArrayList<>();
         int h = s.hidden();
@@ -72,15 +77,23 @@ public final class ParameterNames {
         out.add(new Shaped(EMBEDDING_NORM_GAMMA, h));
         out.add(new Shaped(EMBEDDING_NORM_BETA, h));
         for (int l = 0; l < s.layers(); l++) {
-            for (String m : new String[] {query(l, ""), key(l, ""), value(l, ""), attentionOutput(l, "")}) {
-                out.add(new Shaped(m + "weight", h, h));
-                out.add(new Shaped(m + "bias", h));
+            int a = s.attentionWidth(l);
+            if (a > 0) {
+                for (String m : new String[] {query(l, ""), key(l, ""), value(l, "")}) {
+                    matrix(out, s, m + "weight", h, a);
+                    out.add(new Shaped(m + "bias", a));
+                }
+                matrix(out, s, attentionOutput(l, "weight"), a, h);
             }
+            out.add(new Shaped(attentionOutput(l, "bias"), h));
             out.add(new Shaped(attentionNorm(l, "gamma"), h));
             out.add(new Shaped(attentionNorm(l, "beta"), h));
-            out.add(new Shaped(ffnIn(l, "weight"), h, s.ffn()));
-            out.add(new Shaped(ffnIn(l, "bias"), s.ffn()));
-            out.add(new Shaped(ffnOut(l, "weight"), s.ffn(), h));
+            int f = s.layer(l).ffn();
+            if (f > 0) {
+                matrix(out, s, ffnIn(l, "weight"), h, f);
+                out.add(new Shaped(ffnIn(l, "bias"), f));
+                matrix(out, s, ffnOut(l, "weight"), f, h);
+            }
             out.add(new Shaped(ffnOut(l, "bias"), h));
             out.add(new Shaped(ffnNorm(l, "gamma"), h));
             out.add(new Shaped(ffnNorm(l, "beta"), h));
@@ -88,6 +101,57 @@ public final class ParameterNames {
         out.add(new Shaped(CLASSIFIER_WEIGHT, h, s.numLabels()));
         out.add(new Shaped(CLASSIFIER_BIAS, s.numLabels()));
         return out;
+    }
+
+    /**
+     * The dense names of the encoder's projection matrices that the spec's layer shapes keep, each with its [in,
+     * out] shape whether it is stored dense or factorised: what factorisation may replace and what the "encoder
+     * matrix parameters" of a report count.
+     */
+    public static List<Shaped> encoderMatrices(EncoderSpec s) {
+        return encoderMatrices(s.hidden(), s.headSize(), s.layerShapes());
+    }
+
+    static List<Shaped> encoderMatrices(int h, int headSize, List<EncoderSpec.LayerShape> layers) {
+        List<Shaped> out = new ArrayList<>();
+        for (int l = 0; l < layers.size(); l++) {
+            int a = layers.get(l).heads() * headSize;
+            if (a > 0) {
+                out.add(new Shaped(query(l, "weight"), h, a));
+                out.add(new Shaped(key(l, "weight"), h, a));
+                out.add(new Shaped(value(l, "weight"), h, a));
+                out.add(new Shaped(attentionOutput(l, "weight"), a, h));
+            }
+            int f = layers.get(l).ffn();
+            if (f > 0) {
+                out.add(new Shaped(ffnIn(l, "weight"), h, f));
+                out.add(new Shaped(ffnOut(l, "weight"), f, h));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The first factor [in, rank] of a matrix stored as U·V, named after the dense weight it replaces:
+     * {@code layer.0.ffn.in.weight} becomes {@code layer.0.ffn.in.weight.u} and {@code layer.0.ffn.in.weight.v}.
+     */
+    public static String factorU(String weight) {
+        return weight + ".u";
+    }
+
+    /** The second factor [rank, out] of a matrix stored as U·V (see {@link #factorU}). */
+    public static String factorV(String weight) {
+        return weight + ".v";
+    }
+
+    private static void matrix(List<Shaped> out, EncoderSpec s, String weight, int in, int outWidth) {
+        int rank = s.rank(weight);
+        if (rank == 0) {
+            out.add(new Shaped(weight, in, outWidth));
+        } else {
+            out.add(new Shaped(factorU(weight), in, rank));
+            out.add(new Shaped(factorV(weight), rank, outWidth));
+        }
     }
 
     /**

@@ -266,13 +266,13 @@ public final class TransformerEncoder implements Encoder {
                     return c.input();
                 }
                 if (weight.equals(ParameterNames.attentionOutput(l, "weight"))) {
-                    return c.attention().context();
+                    return c.context();
                 }
                 if (weight.equals(ParameterNames.ffnIn(l, "weight"))) {
                     return c.norm1().output();
                 }
                 if (weight.equals(ParameterNames.ffnOut(l, "weight"))) {
-                    return c.ffnAct().output();
+                    return c.ffnAct() == null ? null : c.ffnAct().output();
                 }
             }
             return null;

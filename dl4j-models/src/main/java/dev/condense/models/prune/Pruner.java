@@ -58,6 +58,10 @@ public final class Pruner implements Serializable {
     private final List<List<Slot>> slots = new ArrayList<>();
 
     public Pruner(Spec spec, EncoderSpec model) {
+        if (!model.isUniform()) {
+            throw new IllegalArgumentException("pruning works on the uniform layout (every layer's full heads and "
+                    + "neurons, dense matrices); this model has already been shrunk or factorised");
+        }
         this.spec = spec;
         for (int g = 0; g < spec.groups().size(); g++) {
             slots.add(StructureIndex.slots(spec.groups().get(g), g, model));

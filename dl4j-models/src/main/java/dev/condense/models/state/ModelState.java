@@ -9,7 +9,12 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * A model as plain data: its architecture and its named weights. This is what is broadcast to executors,
@@ -18,7 +23,8 @@ import java.util.Arrays;
 public record ModelState(EncoderSpec spec, TensorMap weights) {
 
     private static final int MAGIC = 0x434E4453; // "CNDS"
-    private static final int VERSION = 1;
+    /** Version 2 adds the head size, each layer's kept heads and neurons, and the factorised matrices' ranks. */
+    private static final int VERSION = 2;
 
     public ModelState {
         for (ParameterNames.Shaped s : ParameterNames.all(spec)) {
@@ -46,7 +52,11 @@ public record ModelState(EncoderSpec spec, TensorMap weights) {
 
     /** The exact length of {@link #writeTo}'s output. */
     public long serializedSize() {
-        return 9L * Integer.BYTES + Double.BYTES + weights.serializedSize();
+        long geometry = Integer.BYTES + 2L * Integer.BYTES * spec.layers() + Integer.BYTES;
+        for (String name : spec.ranks().keySet()) {
+            geometry += 2 + name.getBytes(StandardCharsets.UTF_8).length + Integer.BYTES;
+        }
+        return 10L * Integer.BYTES + Double.BYTES + geometry + weights.serializedSize();
     }
 
     public static ModelState fromBytes(byte[] bytes) {
@@ -69,20 +79,56 @@ public record ModelState(EncoderSpec spec, TensorMap weights) {
         out.writeInt(spec.ffn());
         out.writeDouble(spec.layerNormEps());
         out.writeInt(spec.numLabels());
+        out.writeInt(spec.headSize());
+        for (EncoderSpec.LayerShape layer : spec.layerShapes()) {
+            out.writeInt(layer.heads());
+            out.writeInt(layer.ffn());
+        }
+        out.writeInt(spec.ranks().size());
+        for (Map.Entry<String, Integer> rank : spec.ranks().entrySet()) {
+            out.writeUTF(rank.getKey());
+            out.writeInt(rank.getValue());
+        }
         weights.writeTo(out);
     }
 
+    /** Reads version 2, and version 1 (uniform models, written before compression existed). */
     public static ModelState readFrom(DataInputStream in) throws IOException {
         int magic = in.readInt();
         if (magic != MAGIC) {
             throw new IOException("not a Condense model state (magic " + Integer.toHexString(magic) + ")");
         }
         int version = in.readInt();
-        if (version != VERSION) {
-            throw new IOException("model state version " + version + " is not supported (expected " + VERSION + ")");
+        if (version != 1 && version != VERSION) {
+            throw new IOException("model state version " + version + " is not supported (expected 1 or " + VERSION
+                    + ")");
         }
-        EncoderSpec spec = new EncoderSpec(in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readInt(),
-                in.readInt(), in.readInt(), in.readDouble(), in.readInt());
+        int vocab = in.readInt();
+        int positions = in.readInt();
+        int types = in.readInt();
+        int hidden = in.readInt();
+        int layerCount = in.readInt();
+        int heads = in.readInt();
+        int ffn = in.readInt();
+        double eps = in.readDouble();
+        int labels = in.readInt();
+        EncoderSpec spec;
+        if (version == 1) {
+            spec = new EncoderSpec(vocab, positions, types, hidden, layerCount, heads, ffn, eps, labels);
+        } else {
+            int headSize = in.readInt();
+            List<EncoderSpec.LayerShape> layers = new ArrayList<>();
+            for (int l = 0; l < layerCount; l++) {
+                layers.add(new EncoderSpec.LayerShape(in.readInt(), in.readInt()));
+            }
+            int factorised = in.readInt();
+            Map<String, Integer> ranks = new LinkedHashMap<>();
+            for (int i = 0; i < factorised; i++) {
+                ranks.put(in.readUTF(), in.readInt());
+            }
+            spec = new EncoderSpec(vocab, positions, types, hidden, layerCount, heads, ffn, eps, labels, headSize,
+                    layers, ranks);
+        }
         return new ModelState(spec, TensorMap.readFrom(in));
     }
 }

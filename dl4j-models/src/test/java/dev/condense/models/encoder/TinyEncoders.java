@@ -18,6 +18,18 @@ public final class TinyEncoders {
         return new EncoderSpec(20, 16, 2, 8, 2, 2, 12, 1e-5, 3);
     }
 
+    /**
+     * Three layers of the tiny layout after compression: layer 0 keeps one head of size 4 and five neurons, with
+     * its query, FFN-in and FFN-out stored as factors of rank 2, 3 and 2; layer 1 keeps no heads; layer 2 keeps
+     * both heads, with a rank-3 attention output, and no neurons.
+     */
+    public static EncoderSpec shrunkSpec() {
+        return new EncoderSpec(20, 16, 2, 8, 3, 2, 12, 1e-5, 3, 4, List.of(new EncoderSpec.LayerShape(1, 5),
+                new EncoderSpec.LayerShape(0, 12), new EncoderSpec.LayerShape(2, 0)),
+                java.util.Map.of(ParameterNames.query(0, "weight"), 2, ParameterNames.ffnIn(0, "weight"), 3,
+                        ParameterNames.ffnOut(0, "weight"), 2, ParameterNames.attentionOutput(2, "weight"), 3));
+    }
+
     /** Weights ~ U(-0.5, 0.5), LayerNorm scales near 1, from a fixed seed. */
     public static ModelState randomState(EncoderSpec spec, long seed) {
         SplittableRandom r = new SplittableRandom(seed);

@@ -25,8 +25,26 @@ class TransformerEncoderGradientTest {
 
     @Test
     void everyWeightGradientMatchesFiniteDifferences() {
-        TransformerEncoder enc = TransformerEncoder.of(TinyEncoders.randomState(TinyEncoders.spec(), 7),
-                DataType.DOUBLE, Set.of());
+        checkGradients(TransformerEncoder.of(TinyEncoders.randomState(TinyEncoders.spec(), 7), DataType.DOUBLE,
+                Set.of()));
+    }
+
+    /**
+     * A shrunk, partly factorised model: a layer with one head and five neurons whose query and FFN matrices are
+     * U·V products, one with no heads, one with no neurons and a factorised attention output.
+     */
+    @Test
+    void everyWeightGradientMatchesFiniteDifferencesInAShrunkFactorisedModel() {
+        EncoderSpec spec = TinyEncoders.shrunkSpec();
+        TransformerEncoder enc = TransformerEncoder.of(TinyEncoders.randomState(spec, 9), DataType.DOUBLE, Set.of());
+        assertTrue(enc.weights().containsKey(ParameterNames.factorU(ParameterNames.ffnIn(0, "weight"))));
+        assertTrue(enc.weights().containsKey(ParameterNames.attentionOutput(1, "bias")));
+        assertNull(enc.weights().get(ParameterNames.query(1, "weight")));
+        assertNull(enc.weights().get(ParameterNames.ffnIn(2, "bias")));
+        checkGradients(enc);
+    }
+
+    private static void checkGradients(TransformerEncoder enc) {
         Batch batch = TinyEncoders.batch();
         Map<Integer, INDArray> probes = probes(enc, batch);
 

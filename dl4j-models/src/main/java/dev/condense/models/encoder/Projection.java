@@ -1,0 +1,63 @@
+package dev.condense.models.encoder;
+
+import dev.condense.models.nn.Linear;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * One affine projection of a layer, stored either dense (y = x·W + b) or as two factors (y = (x·U)·V + b, see
+ * {@link ParameterNames#factorU}). The factorised form is what truncated SVD leaves behind: two thin GEMMs whose cost
+ * is rank·(in + out) per row instead of in·out.
+ */
+final class Projection {
+
+    private final String weight;
+    private final String bias;
+    private final boolean factorised;
+
+    /** @param prefix the projection's name prefix, such as {@code layer.0.ffn.in.} */
+    Projection(String prefix, EncoderSpec spec) {
+        this.weight = prefix + "weight";
+        this.bias = prefix + "bias";
+        this.factorised = spec.rank(weight) > 0;
+    }
+
+    /** The output, and for a factorised projection the inner activations x·U that its backward pass reads. */
+    record Output(INDArray y, INDArray inner) {
+    }
+
+    Output forward(INDArray x, Map<String, INDArray> w) {
+        if (!factorised) {
+            return new Output(Linear.forward(x, w.get(weight), w.get(bias)), null);
+        }
+        INDArray inner = Nd4j.gemm(x, w.get(ParameterNames.factorU(weight)), false, false);
+        return new Output(Linear.forward(inner, w.get(ParameterNames.factorV(weight)), w.get(bias)), inner);
+    }
+
+    /** Accumulates the gradients of the stored weights via {@code grad} and returns dx. */
+    INDArray backward(INDArray x, Output out, INDArray dy, Map<String, INDArray> w,
+                      Function<String, INDArray> grad) {
+        if (!factorised) {
+            return Linear.backward(x, w.get(weight), dy, grad.apply(weight), grad.apply(bias), true);
+        }
+        String u = ParameterNames.factorU(weight);
+        INDArray dInner = Linear.backward(out.inner(), w.get(ParameterNames.factorV(weight)), dy,
+                grad.apply(ParameterNames.factorV(weight)), grad.apply(bias), true);
+        return Linear.backward(x, w.get(u), dInner, grad.apply(u), null, true);
+    }
+
+    /** A projection of a block that kept no heads or neurons: its output is its bias on every row. */
+    static INDArray biasOnly(INDArray x, INDArray bias) {
+        return Nd4j.zeros(x.dataType(), x.rows(), bias.length()).addiRowVector(bias.reshape(1, bias.length()));
+    }
+
+    /** The bias gradient of {@link #biasOnly}: the column sums of dy. */
+    static void biasOnlyBackward(INDArray dy, INDArray dBias) {
+        if (dBias != null) {
+            dBias.addi(dy.sum(0).reshape(dBias.shape()));
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.condense.models.state;
+
+import dev.condense.models.encoder.EncoderSpec;
+import dev.condense.models.encoder.ParameterNames;
+import dev.condense.models.encoder.TinyEncoders;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ModelStateTest {
+
+    @Test
+    void aShrunkFactorisedModelSurvivesItsWireForm() {
+        ModelState state = TinyEncoders.randomState(TinyEncoders.shrunkSpec(), 4);
+        byte[] bytes = state.toBytes();
+        assertEquals(state.serializedSize(), bytes.length);
+        ModelState back = ModelState.fromBytes(bytes);
+        assertEquals(state.spec(), back.spec());
+        assertEquals(0.0, TinyEncoders.maxDiff(state.weights(), back.weights()), 0.0);
+    }
+
+    /** Teachers and checkpoints written before compression existed carry no geometry: they read as uniform. */
+    @Test
+    void readsTheUniformVersionOneFormat() throws Exception {
+        ModelState state = TinyEncoders.randomState(TinyEncoders.spec(), 5);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            EncoderSpec s = state.spec();
+            out.writeInt(0x434E4453);
+            out.writeInt(1);
+            for (int v : new int[] {s.vocabSize(), s.maxPositions(), s.typeVocabSize(), s.hidden(), s.layers(),
+                    s.heads(), s.ffn()}) {
+                out.writeInt(v);
+            }
+            out.writeDouble(s.layerNormEps());
+            out.writeInt(s.numLabels());
+            state.weights().writeTo(out);
+        }
+        ModelState back = ModelState.fromBytes(bytes.toByteArray());
+        assertEquals(state.spec(), back.spec());
+        assertTrue(back.spec().isUniform());
+    }
+
+    @Test
+    void aRankMustNameAKeptEncoderMatrixAndFitIt() {
+        EncoderSpec uniform = TinyEncoders.spec();
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> uniform.withGeometry(
+                8, uniform.layerShapes(), Map.of(ParameterNames.CLASSIFIER_WEIGHT, 2)));
+        assertTrue(unknown.getMessage().contains("'classifier.weight' is not an encoder matrix"), unknown.getMessage());
+        IllegalArgumentException tooLarge = assertThrows(IllegalArgumentException.class, () -> uniform.withGeometry(
+                8, uniform.layerShapes(), Map.of(ParameterNames.ffnIn(0, "weight"), 9)));
+        assertTrue(tooLarge.getMessage().contains("rank 9 of 'layer.0.ffn.in.weight' is outside 1..8"),
+                tooLarge.getMessage());
+        List<EncoderSpec.LayerShape> headless = List.of(new EncoderSpec.LayerShape(0, 12),
+                new EncoderSpec.LayerShape(2, 12));
+        IllegalArgumentException removed = assertThrows(IllegalArgumentException.class, () -> uniform.withGeometry(
+                8, headless, Map.of(ParameterNames.query(0, "weight"), 2)));
+        assertTrue(removed.getMessage().contains("not an encoder matrix"), removed.getMessage());
+    }
+}
