@@ -1,0 +1,73 @@
+package dev.condense.models.factor;
+
+import dev.condense.models.encoder.EncoderSpec;
+import dev.condense.models.encoder.ParameterNames;
+import dev.condense.models.state.ModelState;
+import dev.condense.models.state.NdArrays;
+import dev.condense.models.state.Tensor;
+import dev.condense.models.state.TensorMap;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Replaces dense encoder matrices by the two factors of their truncated SVD, W ≈ (U·√s)·(√s·Vᵀ), recording each
+ * rank in the spec so that the engine runs the product as two thin GEMMs and the saved model is smaller.
+ */
+public final class Factoriser {
+
+    private Factoriser() {
+    }
+
+    /** @param ranks the rank for each dense matrix to factorise, keyed by its weight name */
+    public static ModelState factorise(ModelState model, Map<String, Integer> ranks) {
+        EncoderSpec spec = model.spec();
+        Map<String, Integer> all = new TreeMap<>(spec.ranks());
+        TensorMap weights = new TensorMap();
+        java.util.Set<String> done = new java.util.HashSet<>();
+        for (Map.Entry<String, Tensor> e : model.weights().asMap().entrySet()) {
+            String name = e.getKey();
+            Integer rank = ranks.get(name);
+            if (rank == null) {
+                weights.put(name, e.getValue().copy());
+                continue;
+            }
+            INDArray[] factors = factors(name, e.getValue(), rank);
+            weights.put(ParameterNames.factorU(name), NdArrays.toTensor(factors[0]));
+            weights.put(ParameterNames.factorV(name), NdArrays.toTensor(factors[1]));
+            all.put(name, rank);
+            done.add(name);
+        }
+        for (String name : ranks.keySet()) {
+            if (!done.contains(name)) {
+                throw new IllegalArgumentException("the model has no dense matrix '" + name + "' to factorise");
+            }
+        }
+        return new ModelState(spec.withGeometry(spec.hidden(), spec.layerShapes(), all), weights);
+    }
+
+    private static INDArray[] factors(String name, Tensor dense, int rank) {
+        if (dense.shape().length != 2) {
+            throw new IllegalArgumentException("'" + name + "' is not a matrix");
+        }
+        Svd svd = Svd.of(NdArrays.fromTensor(dense, DataType.DOUBLE));
+        if (rank < 1 || rank > svd.rank()) {
+            throw new IllegalArgumentException("rank " + rank + " of '" + name + "' is outside 1.." + svd.rank());
+        }
+        return svd.truncate(rank).balancedFactors(DataType.FLOAT);
+    }
+
+    /**
+     * The largest rank r ≥ 1 whose factors, r·(in + out) values, hold at most {@code fraction} of the in·out values
+     * of the dense matrix: the rank of a fixed-ratio factorisation.
+     */
+    public static int rankForParameterFraction(long in, long out, double fraction) {
+        if (!(fraction > 0 && fraction <= 1)) {
+            throw new IllegalArgumentException("parameter fraction must be in (0, 1], got " + fraction);
+        }
+        long r = (long) Math.floor(fraction * in * out / (in + out));
+        return (int) Math.max(1, Math.min(r, Math.min(in, out)));
+    }
+}
