@@ -52,7 +52,7 @@ class Compressor(JavaEstimator, _CondenseReadable, JavaMLWritable):
     labels = _param("labels", "the label names in class-index order", TypeConverters.toListString)
     validationIndicatorCol = _param("validationIndicatorCol", "a boolean column, true for the dev rows",
                                     TypeConverters.toString)
-    stages = _param("stages", "the pipeline stages, in order: finetune, prune", TypeConverters.toListString)
+    stages = _param("stages", "the pipeline stages, in order: finetune, prune, shrink", TypeConverters.toListString)
     pretrained = _param("pretrained", "minilm or the path of a saved Condense model", TypeConverters.toString)
     pruneMethod = _param("pruneMethod", "how structures are ranked", TypeConverters.toString)
     finetuneRounds = _param("finetuneRounds", "averaging rounds of the teacher's training", TypeConverters.toInt)

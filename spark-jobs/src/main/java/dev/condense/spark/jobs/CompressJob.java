@@ -18,11 +18,11 @@ public final class CompressJob {
     }
 
     /**
-     * What the pipeline produced: the directory of its final model ({@code <run>/student} after pruning, otherwise
-     * {@code <run>/teacher}) and the dev metrics of each stage that ran.
+     * What the pipeline produced: the directory of its final model ({@code <run>/compressed} after shrinking,
+     * {@code <run>/student} after pruning, otherwise {@code <run>/teacher}) and the dev metrics of each stage that ran.
      */
     public record Outcome(String modelDirectory, Optional<ClassificationMetrics> teacher,
-                          Optional<ClassificationMetrics> student) {
+                          Optional<ClassificationMetrics> student, Optional<ClassificationMetrics> compressed) {
     }
 
     public static Outcome run(JavaSparkContext sc, CondenseSettings s, Consumer<String> log) {
@@ -40,7 +40,12 @@ public final class CompressJob {
         if (pipeline.runs(PruneJob.STAGE)) {
             student = Optional.of(PruneJob.run(sc, s, data, log));
         }
-        String last = pipeline.runs(PruneJob.STAGE) ? "student" : "teacher";
-        return new Outcome(s.run().directory() + "/" + last, teacher, student);
+        Optional<ClassificationMetrics> compressed = Optional.empty();
+        if (pipeline.runs(ShrinkJob.STAGE)) {
+            compressed = Optional.of(ShrinkJob.run(sc, s, data, log));
+        }
+        String last = pipeline.runs(ShrinkJob.STAGE) ? "compressed"
+                : pipeline.runs(PruneJob.STAGE) ? "student" : "teacher";
+        return new Outcome(s.run().directory() + "/" + last, teacher, student, compressed);
     }
 }

@@ -30,7 +30,7 @@ public final class Condense {
     public static final int DIVERGED = 4;
 
     private static final String USAGE =
-            "usage: condense <compress|finetune|prune|evaluate> [--config FILE] [key=value ...]";
+            "usage: condense <compress|finetune|prune|shrink|evaluate> [--config FILE] [key=value ...]";
 
     private Condense() {
     }
@@ -93,6 +93,7 @@ public final class Condense {
             case "finetune" -> FinetuneJob.run(sc, settings, System.out::println);
             case "evaluate" -> EvaluateJob.run(sc, settings, System.out::println);
             case "prune" -> PruneJob.run(sc, settings, System.out::println);
+            case "shrink" -> ShrinkJob.run(sc, settings, System.out::println);
             case "compress" -> CompressJob.run(sc, settings, System.out::println);
             default -> throw new SettingsException("unknown command '" + command + "'; " + USAGE);
         }
@@ -116,7 +117,7 @@ public final class Condense {
                 throw new SettingsException(USAGE);
             }
             String name = args[0];
-            if (!List.of("compress", "finetune", "prune", "evaluate").contains(name)) {
+            if (!List.of("compress", "finetune", "prune", "shrink", "evaluate").contains(name)) {
                 throw new SettingsException("unknown command '" + name + "'; " + USAGE);
             }
             String text = "";

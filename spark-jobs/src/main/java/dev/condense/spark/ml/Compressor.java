@@ -103,7 +103,7 @@ public final class Compressor extends Estimator<CompressorModel> implements MLWr
         validationIndicatorCol = new Param<>(this, "validationIndicatorCol",
                 "a boolean column, true for the dev rows; empty: metrics on the training rows");
         setDefault(validationIndicatorCol, "");
-        stages = setting(new StringArrayParam(this, "stages", "the pipeline stages, in order: finetune, prune"),
+        stages = setting(new StringArrayParam(this, "stages", "the pipeline stages, in order: finetune, prune, shrink"),
                 "pipeline.stages", DEFAULTS.pipeline().stages().toArray(String[]::new));
         pretrained = setting(new Param<>(this, "pretrained", "\"minilm\" or the path of a saved Condense model"),
                 "model.pretrained", DEFAULTS.model().pretrained());
@@ -306,6 +306,7 @@ public final class Compressor extends Estimator<CompressorModel> implements MLWr
         Map<String, Double> metrics = new LinkedHashMap<>();
         outcome.teacher().ifPresent(m -> metrics.put("teacher_accuracy", m.accuracy()));
         outcome.student().ifPresent(m -> metrics.put("student_accuracy", m.accuracy()));
+        outcome.compressed().ifPresent(m -> metrics.put("compressed_accuracy", m.accuracy()));
         metrics.put("encoder_matrix_sparsity", SparsityReport.of(model.weights()).encoderSparsity());
         CompressorModel fitted = new CompressorModel(uid, model.toBytes(), s.data().labels(), s.data().maxLength(),
                 metrics);

@@ -19,7 +19,7 @@ import java.util.TreeMap;
  *               {@code finetune.seed}): the run's provenance, from which a stage's checkpoint identity is taken
  */
 public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, Data data, Model model, Training finetune,
-                               Prune prune, DistillSettings distill, Evaluate evaluate,
+                               Prune prune, DistillSettings distill, Shrink shrink, Evaluate evaluate,
                                SortedMap<String, String> values) implements Serializable {
 
     /**
@@ -55,7 +55,7 @@ public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, 
 
     /** The stages {@code compress} runs, in order. */
     public record Pipeline(List<String> stages) implements Serializable {
-        public static final List<String> ORDER = List.of("finetune", "prune");
+        public static final List<String> ORDER = List.of("finetune", "prune", "shrink");
 
         public boolean runs(String stage) {
             return stages.contains(stage);
@@ -115,5 +115,16 @@ public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, 
     }
 
     public record Evaluate(String model, int batchSize) implements Serializable {
+    }
+
+    /**
+     * The {@code shrink} stage: the model to shrink (empty: the run's pruned student) and the optional fixed-ratio
+     * factorisation of its encoder matrices.
+     *
+     * @param factoriseFraction the share of each selected matrix's values its truncated-SVD factors may hold; 0
+     *                          leaves the matrices dense
+     */
+    public record Shrink(String model, double factoriseFraction, Set<dev.condense.models.prune.MatrixKind> factoriseKinds)
+            implements Serializable {
     }
 }

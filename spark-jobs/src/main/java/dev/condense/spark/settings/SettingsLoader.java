@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
+import dev.condense.models.prune.MatrixKind;
 
 import java.util.Collections;
 import java.util.HashSet;
@@ -117,7 +118,7 @@ public final class SettingsLoader {
         return new CondenseSettings(run(c.at("run")), pipeline(c.at("pipeline")), spark(c.at("spark")), data(c.at("data")),
                 new CondenseSettings.Model(nonEmpty(c.at("model"), "pretrained")), training(c.at("finetune")),
                 PruneSettingsReader.prune(c.at("prune"), training(c.at("prune").at("training"))),
-                PruneSettingsReader.distill(c.at("distill")),
+                PruneSettingsReader.distill(c.at("distill")), shrink(c.at("shrink")),
                 new CondenseSettings.Evaluate(c.at("evaluate").string("model"),
                         c.at("evaluate").intAtLeast("batch-size", 1)), rendered(merged.getConfig(ROOT)));
     }
@@ -152,6 +153,22 @@ public final class SettingsLoader {
             throw r.bad("stages", stages, "a non-empty list from " + order + ", each once, in that order");
         }
         return new CondenseSettings.Pipeline(List.copyOf(stages));
+    }
+
+    private static CondenseSettings.Shrink shrink(SettingsReader r) {
+        SettingsReader f = r.at("factorise");
+        double fraction = f.inRange("fraction", 0, 1, true);
+        Set<MatrixKind> kinds = new HashSet<>();
+        for (String k : f.strings("kinds")) {
+            MatrixKind kind = MatrixKind.fromSetting(k).filter(MatrixKind::isEncoderMatrix)
+                    .orElseThrow(() -> f.bad("kinds", k, "encoder matrix kinds: query, key, value, "
+                            + "attention-output, ffn-in, ffn-out"));
+            kinds.add(kind);
+        }
+        if (fraction > 0 && kinds.isEmpty()) {
+            throw f.bad("kinds", "[]", "at least one matrix kind to factorise");
+        }
+        return new CondenseSettings.Shrink(r.string("model"), fraction, Set.copyOf(kinds));
     }
 
     private static CondenseSettings.SparkSettings spark(SettingsReader r) {

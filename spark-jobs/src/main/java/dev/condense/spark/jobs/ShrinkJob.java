@@ -1,0 +1,110 @@
+package dev.condense.spark.jobs;
+
+import dev.condense.models.encoder.EncoderSpec;
+import dev.condense.models.encoder.ParameterNames;
+import dev.condense.models.eval.ClassificationMetrics;
+import dev.condense.models.factor.Factoriser;
+import dev.condense.models.prune.MatrixKind;
+import dev.condense.models.shrink.ParameterCount;
+import dev.condense.models.shrink.Shrinker;
+import dev.condense.models.state.ModelState;
+import dev.condense.spark.data.TextData;
+import dev.condense.spark.eval.DistributedEvaluator;
+import dev.condense.spark.settings.CondenseSettings;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * {@code shrink}: the pruned student becomes the physically smaller model that computes the same function
+ * ({@link Shrinker}), optionally with its encoder matrices factorised at a fixed ratio ({@link Factoriser}). It is
+ * saved to {@code <run>/compressed}, evaluated on the dev set, and its parameter counts, read back from the saved
+ * model, go to {@code <run>/compressed/metrics.json} beside those of its input.
+ */
+public final class ShrinkJob {
+
+    public static final String STAGE = "shrink";
+
+    private ShrinkJob() {
+    }
+
+    public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, Consumer<String> log) {
+        return run(sc, s, TextData.files(s), log);
+    }
+
+    public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, TextData data,
+                                            Consumer<String> log) {
+        Configuration conf = sc.hadoopConfiguration();
+        String runDir = s.run().directory();
+        String input = s.shrink().model().isEmpty() ? runDir + "/student" : s.shrink().model();
+        data.dev().check(sc);
+        ModelState pruned = ModelStore.load(conf, input);
+        long start = System.nanoTime();
+        ModelState small = Shrinker.shrink(pruned);
+        Map<String, Integer> ranks = fixedRatioRanks(small.spec(), s.shrink());
+        if (!ranks.isEmpty()) {
+            small = Factoriser.factorise(small, ranks);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        String output = runDir + "/compressed";
+        ModelStore.save(conf, output, small);
+        ModelState saved = ModelStore.load(conf, output);
+
+        TextTask.Shards dev = TextTask.dev(sc, s, data.dev());
+        ClassificationMetrics metrics = DistributedEvaluator.evaluate(sc, saved, dev.examples(),
+                s.evaluate().batchSize(), s.spark().threadsPerTask(), "shrink: evaluate " + output);
+        dev.examples().unpersist();
+
+        ParameterCount before = ParameterCount.of(pruned);
+        ParameterCount after = ParameterCount.of(saved);
+        Map<String, Object> json = new LinkedHashMap<>(MetricsJson.of(metrics, s.data().labels()));
+        json.put("input", input);
+        json.put("input_encoder_matrix_values", before.encoderMatrixValues());
+        json.put("input_encoder_matrix_nonzero", before.encoderMatrixNonZeros());
+        json.put("encoder_matrix_values", after.encoderMatrixValues());
+        json.put("encoder_matrix_nonzero", after.encoderMatrixNonZeros());
+        json.put("encoder_matrix_fraction_of_input", (double) after.encoderMatrixValues()
+                / before.encoderMatrixValues());
+        json.put("parameters", after.total());
+        json.put("input_parameters", before.total());
+        json.put("hidden", saved.spec().hidden());
+        json.put("layers", layers(saved.spec()));
+        json.put("ranks", saved.spec().ranks());
+        json.put("shrink_seconds", seconds);
+        MetricsJson.write(conf, output + "/metrics.json", json);
+        log.accept(String.format("shrink: %s → %s in %.1f s: hidden %d, heads per layer %s, neurons per layer %s, "
+                        + "%d factorised matrices; encoder matrix values %,d → %,d (%.1f%%); dev accuracy %.4f "
+                        + "(%d/%d)", input, output, seconds, saved.spec().hidden(),
+                saved.spec().layerShapes().stream().map(EncoderSpec.LayerShape::heads).toList(),
+                saved.spec().layerShapes().stream().map(EncoderSpec.LayerShape::ffn).toList(),
+                saved.spec().ranks().size(), before.encoderMatrixValues(), after.encoderMatrixValues(),
+                100.0 * after.encoderMatrixValues() / before.encoderMatrixValues(), metrics.accuracy(),
+                metrics.correct(), metrics.count()));
+        return metrics;
+    }
+
+    /** Each selected encoder matrix's fixed-ratio rank, or none when {@code factorise.fraction} is 0. */
+    static Map<String, Integer> fixedRatioRanks(EncoderSpec spec, CondenseSettings.Shrink settings) {
+        Map<String, Integer> ranks = new TreeMap<>();
+        if (settings.factoriseFraction() == 0) {
+            return ranks;
+        }
+        for (ParameterNames.Shaped m : ParameterNames.encoderMatrices(spec)) {
+            MatrixKind kind = MatrixKind.ofWeight(m.name()).orElseThrow();
+            if (settings.factoriseKinds().contains(kind)) {
+                ranks.put(m.name(), Factoriser.rankForParameterFraction(m.shape()[0], m.shape()[1],
+                        settings.factoriseFraction()));
+            }
+        }
+        return ranks;
+    }
+
+    private static List<Map<String, Integer>> layers(EncoderSpec spec) {
+        return spec.layerShapes().stream().map(l -> Map.of("heads", l.heads(), "ffn", l.ffn())).toList();
+    }
+}
