@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
 import dev.condense.models.prune.ScoreMethod;
 import dev.condense.models.prune.SparsityReport;
+import dev.condense.models.shrink.ParameterCount;
 import dev.condense.models.state.ModelState;
 import dev.condense.spark.data.DataException;
 import dev.condense.spark.data.DataFrameText;
@@ -308,6 +309,7 @@ public final class Compressor extends Estimator<CompressorModel> implements MLWr
         outcome.student().ifPresent(m -> metrics.put("student_accuracy", m.accuracy()));
         outcome.compressed().ifPresent(m -> metrics.put("compressed_accuracy", m.accuracy()));
         metrics.put("encoder_matrix_sparsity", SparsityReport.of(model.weights()).encoderSparsity());
+        metrics.put("encoder_matrix_values", (double) ParameterCount.of(model).encoderMatrixValues());
         CompressorModel fitted = new CompressorModel(uid, model.toBytes(), s.data().labels(), s.data().maxLength(),
                 metrics);
         return copyValues(fitted, ParamMap.empty()).setParent(this);

@@ -39,7 +39,7 @@ class DatabricksJobTest {
                 args.subList(3, args.size()).stream().map(a -> a.replace("{{job.start_time.iso_date}}", "2026-11-23"))
                         .toList());
         assertEquals("dbfs:/condense/runs/2026-11-23", s.run().directory());
-        assertEquals(List.of("finetune", "prune"), s.pipeline().stages());
+        assertEquals(List.of("finetune", "prune", "shrink"), s.pipeline().stages());
     }
 
     /** The job's config is conf/ of this repository, uploaded to DBFS under the same name. */

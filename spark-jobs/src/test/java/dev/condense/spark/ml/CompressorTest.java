@@ -89,7 +89,12 @@ class CompressorTest {
                 model.metrics().toString());
         double sparsity = SparsityReport.of(model.modelState().weights()).encoderSparsity();
         assertEquals(sparsity, model.metrics().get("encoder_matrix_sparsity"), 1e-12);
-        assertTrue(sparsity > 0.1, "half the heads are gone: " + sparsity);
+        int heads = model.modelState().spec().layerShapes().stream().mapToInt(l -> l.heads()).sum();
+        assertEquals(36, heads, "the shrink stage cut out the 36 pruned heads");
+        assertEquals(6 * 4 * 384 * 192 + 6 * 2 * 384 * 1536, model.metrics().get("encoder_matrix_values"), 0.0,
+                "half the attention matrices' values, all the FFN's");
+        assertEquals(model.metrics().get("student_accuracy"), model.metrics().get("compressed_accuracy"), 0.0,
+                "the shrunk model predicts what the masked student predicts");
         assertTrue(Files.exists(dir.resolve("runs/notebook/student/model.bin")), "the run directory is the CLI's");
 
         List<Row> out = model.transform(df).collectAsList();
