@@ -27,6 +27,7 @@ final class EncoderLayer {
     private final int index;
     private final EncoderSpec spec;
     private final Map<String, INDArray> w;
+    private final Map<String, INDArray> gates;
     private final int heads;
     private final boolean hasFfn;
     private final Projection q;
@@ -36,10 +37,12 @@ final class EncoderLayer {
     private final Projection ffnIn;
     private final Projection ffnOut;
 
-    EncoderLayer(int index, EncoderSpec spec, Map<String, INDArray> weights) {
+    /** @param gates the engine's current gate vectors of factorised matrices (read at every forward pass) */
+    EncoderLayer(int index, EncoderSpec spec, Map<String, INDArray> weights, Map<String, INDArray> gates) {
         this.index = index;
         this.spec = spec;
         this.w = weights;
+        this.gates = gates;
         this.heads = spec.layer(index).heads();
         this.hasFfn = spec.layer(index).ffn() > 0;
         this.q = new Projection(query(index, ""), spec);
@@ -74,9 +77,9 @@ final class EncoderLayer {
         Projection.Output attProjected = null;
         INDArray attention;
         if (heads > 0) {
-            qkv = new Projection.Output[] {q.forward(x, w), k.forward(x, w), v.forward(x, w)};
+            qkv = new Projection.Output[] {q.forward(x, w, gates), k.forward(x, w, gates), v.forward(x, w, gates)};
             att = MultiHeadAttention.forward(qkv[0].y(), qkv[1].y(), qkv[2].y(), keyBias, batch, length, heads);
-            attProjected = attOut.forward(att.context(), w);
+            attProjected = attOut.forward(att.context(), w, gates);
             attention = attProjected.y();
         } else {
             attention = Projection.biasOnly(x, w(attentionOutput(index, "bias")));
@@ -88,9 +91,9 @@ final class EncoderLayer {
         Projection.Output ffnProjected = null;
         INDArray ffnOutput;
         if (hasFfn) {
-            pre = ffnIn.forward(norm1.output(), w);
+            pre = ffnIn.forward(norm1.output(), w, gates);
             act = Gelu.forward(pre.y());
-            ffnProjected = ffnOut.forward(act.output(), w);
+            ffnProjected = ffnOut.forward(act.output(), w, gates);
             ffnOutput = ffnProjected.y();
         } else {
             ffnOutput = Projection.biasOnly(norm1.output(), w(ffnOut(index, "bias")));

@@ -144,6 +144,14 @@ public final class ParameterNames {
         return weight + ".v";
     }
 
+    /**
+     * The key of a factorised matrix's gate vector z [rank] (one gate per singular direction, W = U·diag(z)·V while
+     * its rank is learned), and of that vector's gradient.
+     */
+    public static String gate(String weight) {
+        return weight + ".gate";
+    }
+
     private static void matrix(List<Shaped> out, EncoderSpec s, String weight, int in, int outWidth) {
         int rank = s.rank(weight);
         if (rank == 0) {

@@ -25,27 +25,45 @@ final class Projection {
         this.factorised = spec.rank(weight) > 0;
     }
 
-    /** The output, and for a factorised projection the inner activations x·U that its backward pass reads. */
-    record Output(INDArray y, INDArray inner) {
+    /**
+     * The output; for a factorised projection also its inner activations x·U and the gate z applied to them (null
+     * when ungated), which its backward pass reads.
+     */
+    record Output(INDArray y, INDArray inner, INDArray gate) {
     }
 
-    Output forward(INDArray x, Map<String, INDArray> w) {
+    /** @param gates gate vectors by dense weight name; a factorised projection with one computes (x·U)·diag(z)·V */
+    Output forward(INDArray x, Map<String, INDArray> w, Map<String, INDArray> gates) {
         if (!factorised) {
-            return new Output(Linear.forward(x, w.get(weight), w.get(bias)), null);
+            return new Output(Linear.forward(x, w.get(weight), w.get(bias)), null, null);
         }
         INDArray inner = Nd4j.gemm(x, w.get(ParameterNames.factorU(weight)), false, false);
-        return new Output(Linear.forward(inner, w.get(ParameterNames.factorV(weight)), w.get(bias)), inner);
+        INDArray z = gates.get(weight);
+        INDArray gated = z == null ? inner : inner.mulRowVector(z);
+        return new Output(Linear.forward(gated, w.get(ParameterNames.factorV(weight)), w.get(bias)), inner, z);
     }
 
-    /** Accumulates the gradients of the stored weights via {@code grad} and returns dx. */
+    /**
+     * Accumulates the gradients of the stored weights (and of a gate, under {@link ParameterNames#gate}) via
+     * {@code grad} and returns dx.
+     */
     INDArray backward(INDArray x, Output out, INDArray dy, Map<String, INDArray> w,
                       Function<String, INDArray> grad) {
         if (!factorised) {
             return Linear.backward(x, w.get(weight), dy, grad.apply(weight), grad.apply(bias), true);
         }
         String u = ParameterNames.factorU(weight);
-        INDArray dInner = Linear.backward(out.inner(), w.get(ParameterNames.factorV(weight)), dy,
+        INDArray z = out.gate();
+        INDArray gated = z == null ? out.inner() : out.inner().mulRowVector(z);
+        INDArray dInner = Linear.backward(gated, w.get(ParameterNames.factorV(weight)), dy,
                 grad.apply(ParameterNames.factorV(weight)), grad.apply(bias), true);
+        if (z != null) {
+            INDArray dGate = grad.apply(ParameterNames.gate(weight));
+            if (dGate != null) {
+                dGate.addi(dInner.mul(out.inner()).sum(0).reshape(dGate.shape()));
+            }
+            dInner.muliRowVector(z);
+        }
         return Linear.backward(x, w.get(u), dInner, grad.apply(u), null, true);
     }
 

@@ -39,6 +39,8 @@ public final class TransformerEncoder implements Encoder {
     private final Map<String, INDArray> weights;
     private final Set<String> frozen;
     private final List<EncoderLayer> layers = new ArrayList<>();
+    /** Gate vectors z of factorised matrices, by dense weight name: empty unless ranks are being learned. */
+    private final Map<String, INDArray> gates = new LinkedHashMap<>();
     /** The kept hidden dimensions (0/1) when some are pruned; null otherwise. */
     private INDArray keepHidden;
 
@@ -47,7 +49,7 @@ public final class TransformerEncoder implements Encoder {
         this.weights = weights;
         this.frozen = Set.copyOf(frozen);
         for (int l = 0; l < spec.layers(); l++) {
-            layers.add(new EncoderLayer(l, spec, weights));
+            layers.add(new EncoderLayer(l, spec, weights, gates));
         }
     }
 
@@ -79,6 +81,22 @@ public final class TransformerEncoder implements Encoder {
                     + spec.hidden() + " dimensions");
         }
         this.keepHidden = keep == null ? null : keep.castTo(weights.get(WORD_EMBEDDINGS).dataType());
+    }
+
+    /**
+     * Sets the gates of factorised matrices for the following passes: matrix {@code name} then computes
+     * U·diag(z)·V, and backward returns ∂L/∂z under {@link ParameterNames#gate}. An empty map removes every gate.
+     */
+    public void gates(Map<String, INDArray> values) {
+        values.forEach((name, z) -> {
+            int rank = spec.rank(name);
+            if (rank == 0 || z.length() != rank) {
+                throw new IllegalArgumentException("a gate for '" + name + "' needs a factorised matrix and " + rank
+                        + " entries; it has " + z.length());
+            }
+        });
+        gates.clear();
+        values.forEach((name, z) -> gates.put(name, z.castTo(weights.get(WORD_EMBEDDINGS).dataType())));
     }
 
     @Override
@@ -151,7 +169,8 @@ public final class TransformerEncoder implements Encoder {
         Batch batch = pass.batch();
         Map<String, INDArray> grads = new LinkedHashMap<>();
         java.util.function.Function<String, INDArray> grad = name -> frozen.contains(name) ? null
-                : grads.computeIfAbsent(name, n -> weights.get(n).ulike().assign(0));
+                : grads.computeIfAbsent(name, n -> (weights.containsKey(n) ? weights.get(n) : gateOf(n)).ulike()
+                .assign(0));
 
         INDArray dPooled = Linear.backward(pass.pooled(), weights.get(CLASSIFIER_WEIGHT), dLogits,
                 grad.apply(CLASSIFIER_WEIGHT), grad.apply(CLASSIFIER_BIAS), true);
@@ -165,6 +184,15 @@ public final class TransformerEncoder implements Encoder {
                 grad.apply(EMBEDDING_NORM_GAMMA), grad.apply(EMBEDDING_NORM_BETA));
         embeddingGradients(batch, dEmbedded, grad);
         return grads;
+    }
+
+    private INDArray gateOf(String gradientName) {
+        for (Map.Entry<String, INDArray> g : gates.entrySet()) {
+            if (ParameterNames.gate(g.getKey()).equals(gradientName)) {
+                return g.getValue();
+            }
+        }
+        throw new IllegalStateException("no weight or gate named '" + gradientName + "'");
     }
 
     private void embeddingGradients(Batch batch, INDArray dEmbedded,
