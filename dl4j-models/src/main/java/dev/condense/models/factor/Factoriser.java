@@ -8,6 +8,7 @@ import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -57,6 +58,38 @@ public final class Factoriser {
             throw new IllegalArgumentException("rank " + rank + " of '" + name + "' is outside 1.." + svd.rank());
         }
         return svd.truncate(rank).balancedFactors(DataType.FLOAT);
+    }
+
+    /**
+     * Ends rank learning: each gated matrix keeps the directions whose deterministic gate is open, with the gate
+     * folded into U (U·diag(z) for the kept columns, the matching rows of V). The result computes exactly what the
+     * engine computes with the deterministic gates, in fewer values. A matrix whose gates all closed keeps one
+     * direction with a zero gate (a zero matrix of rank 1), so that its shape stays valid.
+     */
+    public static ModelState applyGates(ModelState model, Map<String, INDArray> logAlpha, HardConcrete gates) {
+        EncoderSpec spec = model.spec();
+        Map<String, Integer> ranks = new TreeMap<>(spec.ranks());
+        TensorMap weights = model.weights().copy();
+        logAlpha.forEach((name, la) -> {
+            INDArray z = gates.deterministic(la.castTo(DataType.DOUBLE));
+            int[] keep = java.util.stream.IntStream.range(0, (int) z.length()).filter(i -> z.getDouble(i) > 0)
+                    .toArray();
+            if (keep.length == 0) {
+                keep = new int[] {0};
+            }
+            INDArray u = NdArrays.fromTensor(weights.get(ParameterNames.factorU(name)), DataType.DOUBLE);
+            INDArray v = NdArrays.fromTensor(weights.get(ParameterNames.factorV(name)), DataType.DOUBLE);
+            double[] zKept = new double[keep.length];
+            for (int i = 0; i < keep.length; i++) {
+                zKept[i] = z.getDouble(keep[i]);
+            }
+            INDArray uKept = u.getColumns(keep).mulRowVector(Nd4j.createFromArray(zKept));
+            INDArray vKept = v.getRows(keep);
+            weights.put(ParameterNames.factorU(name), NdArrays.toTensor(uKept.castTo(DataType.FLOAT)));
+            weights.put(ParameterNames.factorV(name), NdArrays.toTensor(vKept.castTo(DataType.FLOAT)));
+            ranks.put(name, keep.length);
+        });
+        return new ModelState(spec.withGeometry(spec.hidden(), spec.layerShapes(), ranks), weights);
     }
 
     /**

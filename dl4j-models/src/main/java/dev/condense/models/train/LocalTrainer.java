@@ -4,6 +4,7 @@ import dev.condense.models.encoder.Batch;
 import dev.condense.models.encoder.ForwardPass;
 import dev.condense.models.encoder.TransformerEncoder;
 import dev.condense.models.nn.StepWorkspace;
+import dev.condense.models.factor.RankStep;
 import dev.condense.models.prune.PruningStep;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.state.NdArrays;
@@ -27,11 +28,15 @@ public final class LocalTrainer {
     /** Sum over steps of one-hot layer matches: [teacher layers, student hidden states]. */
     public static final String LAYER_MAPPING_COUNTS = "stats/layer-mapping";
 
+    /** Sum over steps of the rank budget's penalty (batch-scaled), when ranks are learned. */
+    public static final String RANK_PENALTY = "stats/rank-penalty";
+
     private static final String WORKSPACE = "condense-train-step";
 
     private final OptimizerSettings settings;
     private final Objective objective;
     private final PruningStep pruning;
+    private final RankStep ranks;
 
     public LocalTrainer(OptimizerSettings settings) {
         this(settings, Objective.crossEntropy(), null);
@@ -39,9 +44,15 @@ public final class LocalTrainer {
 
     /** @param pruning null when nothing is pruned */
     public LocalTrainer(OptimizerSettings settings, Objective objective, PruningStep pruning) {
+        this(settings, objective, pruning, null);
+    }
+
+    /** @param ranks null unless the ranks of factorised matrices are being learned */
+    public LocalTrainer(OptimizerSettings settings, Objective objective, PruningStep pruning, RankStep ranks) {
         this.settings = settings;
         this.objective = objective;
         this.pruning = pruning;
+        this.ranks = ranks;
     }
 
     public ReplicaResult train(TrainingState start, Iterator<Batch> batches, int steps) {
@@ -50,6 +61,7 @@ public final class LocalTrainer {
         Map<String, INDArray> m = toArrays(start.firstMoment());
         Map<String, INDArray> v = toArrays(start.secondMoment());
         PruningStep.Session prune = pruning == null ? null : pruning.start(start);
+        RankStep.Session rank = ranks == null ? null : ranks.start(start.step());
         if (prune != null) {
             encoder.keepHidden(prune.hiddenKeep());
         }
@@ -68,6 +80,9 @@ public final class LocalTrainer {
                 if (prune != null) {
                     prune.applyMasks(encoder.weights());
                 }
+                if (rank != null) {
+                    rank.beforeForward(encoder, extras);
+                }
                 ForwardPass pass = encoder.forward(batch);
                 if (prune != null) {
                     prune.afterForward(pass);
@@ -77,6 +92,9 @@ public final class LocalTrainer {
                 grads.putAll(loss.extraGrads());
                 if (prune != null) {
                     prune.afterBackward(grads, extras, encoder.weights());
+                }
+                if (rank != null) {
+                    rank.afterBackward(grads, extras, batch.size());
                 }
                 adam.step(optimized, grads, m, v, ++step);
                 lossSum += loss.lossSum();
@@ -90,6 +108,9 @@ public final class LocalTrainer {
             prune.denseWeights().forEach((name, a) -> model.put(name, NdArrays.toTensor(a)));
         }
         TensorMap sums = prune == null ? new TensorMap() : prune.increments();
+        if (rank != null) {
+            sums.put(RANK_PENALTY, new Tensor(new long[] {1}, new float[] {(float) rank.penaltySum()}));
+        }
         mapping.addTo(sums);
         TrainingState end = new TrainingState(new ModelState(start.model().spec(), model), toTensors(extras),
                 toTensors(m), toTensors(v), start.scores(), start.masks(), step);

@@ -1,0 +1,130 @@
+package dev.condense.models.factor;
+
+import dev.condense.models.encoder.EncoderSpec;
+import dev.condense.models.encoder.ParameterNames;
+import dev.condense.models.encoder.TransformerEncoder;
+import dev.condense.models.state.Tensor;
+import dev.condense.models.state.TensorMap;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * What learning ranks adds to a training step, without owning the loop. Every factorised matrix in the budget has
+ * a hard-concrete gate per singular direction; before the forward pass fresh noise gives each gate a value z, and
+ * the engine computes U·diag(z)·V; after the backward pass ∂L/∂z becomes ∂L/∂log α, the budget's gradient is added,
+ * and the multipliers get the gradient that makes them rise while the budget is not met.
+ *
+ * <p>The gates' log α and the multipliers are trainable extras named {@code scores.rank/<weight>} and
+ * {@code scores.rank-budget/lambda1|lambda2}: like learned pruning scores they skip weight decay, train at the
+ * scores' learning-rate scale, and are averaged over replicas with the weights. The budget term is scaled by the
+ * batch size, because the data loss is a sum over the batch's examples.
+ */
+public final class RankStep implements Serializable {
+
+    public static final String LOG_ALPHA_PREFIX = "scores.rank/";
+    public static final String LAMBDA1 = "scores.rank-budget/lambda1";
+    public static final String LAMBDA2 = "scores.rank-budget/lambda2";
+
+    private final RankBudget budget;
+    private final long seed;
+
+    public RankStep(RankBudget budget, long seed) {
+        this.budget = budget;
+        this.seed = seed;
+    }
+
+    public RankBudget budget() {
+        return budget;
+    }
+
+    /** Every budgeted matrix's gates at {@code initialLogAlpha} (open with high probability when positive). */
+    public static TensorMap initialExtras(EncoderSpec spec, RankBudget budget, double initialLogAlpha) {
+        TensorMap extras = new TensorMap();
+        for (RankBudget.Matrix m : budget.matrices()) {
+            float[] la = new float[spec.rank(m.weight())];
+            Arrays.fill(la, (float) initialLogAlpha);
+            extras.put(LOG_ALPHA_PREFIX + m.weight(), new Tensor(new long[] {la.length}, la));
+        }
+        extras.put(LAMBDA1, new Tensor(new long[] {1}, new float[1]));
+        extras.put(LAMBDA2, new Tensor(new long[] {1}, new float[1]));
+        return extras;
+    }
+
+    /** The gates' log α by matrix, read from a state's extras. */
+    public static Map<String, INDArray> logAlpha(TensorMap extras, RankBudget budget) {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (RankBudget.Matrix m : budget.matrices()) {
+            out.put(m.weight(), dev.condense.models.state.NdArrays.fromTensor(extras.get(LOG_ALPHA_PREFIX
+                    + m.weight()), DataType.DOUBLE));
+        }
+        return out;
+    }
+
+    /**
+     * Per-replica working state. The noise is seeded by the step the replica starts from, so a replica's steps are
+     * reproducible; replicas of one round share that noise sequence and differ in their batches.
+     */
+    public Session start(long startStep) {
+        return new Session(new SplittableRandom(seed * 0x9E3779B97F4A7C15L + startStep));
+    }
+
+    public final class Session {
+        private final SplittableRandom random;
+        private final Map<String, INDArray> dzdLogAlpha = new LinkedHashMap<>();
+        private double penaltySum;
+
+        private Session(SplittableRandom random) {
+            this.random = random;
+        }
+
+        /** Before the forward pass: samples every gate and hands the values to the engine. */
+        public void beforeForward(TransformerEncoder encoder, Map<String, INDArray> extras) {
+            Map<String, INDArray> z = new LinkedHashMap<>();
+            for (RankBudget.Matrix m : budget.matrices()) {
+                INDArray la = extras.get(LOG_ALPHA_PREFIX + m.weight()).castTo(DataType.DOUBLE);
+                double[] u = new double[(int) la.length()];
+                for (int i = 0; i < u.length; i++) {
+                    u[i] = random.nextDouble(1e-6, 1 - 1e-6);
+                }
+                HardConcrete.Sample sample = budget.gates().sample(la, Nd4j.createFromArray(u));
+                z.put(m.weight(), sample.z());
+                dzdLogAlpha.put(m.weight(), sample.dzdLogAlpha());
+            }
+            encoder.gates(z);
+        }
+
+        /** After the backward pass: gate gradients become log α gradients, plus the budget's; multipliers ascend. */
+        public void afterBackward(Map<String, INDArray> grads, Map<String, INDArray> extras, int batchSize) {
+            Map<String, INDArray> la = new LinkedHashMap<>();
+            for (RankBudget.Matrix m : budget.matrices()) {
+                la.put(m.weight(), extras.get(LOG_ALPHA_PREFIX + m.weight()).castTo(DataType.DOUBLE));
+            }
+            RankBudget.Terms terms = budget.terms(la, extras.get(LAMBDA1).getDouble(0),
+                    extras.get(LAMBDA2).getDouble(0));
+            penaltySum += terms.penalty() * batchSize;
+            for (RankBudget.Matrix m : budget.matrices()) {
+                INDArray dz = grads.remove(ParameterNames.gate(m.weight()));
+                INDArray dLa = terms.dLogAlpha().get(m.weight()).muli(batchSize);
+                if (dz != null) {
+                    dLa.addi(dz.castTo(DataType.DOUBLE).muli(dzdLogAlpha.get(m.weight())));
+                }
+                INDArray target = extras.get(LOG_ALPHA_PREFIX + m.weight());
+                grads.put(LOG_ALPHA_PREFIX + m.weight(), dLa.castTo(target.dataType()).reshape(target.shape()));
+            }
+            grads.put(LAMBDA1, Nd4j.createFromArray((float) (-terms.dLambda1() * batchSize)).reshape(1));
+            grads.put(LAMBDA2, Nd4j.createFromArray((float) (-terms.dLambda2() * batchSize)).reshape(1));
+        }
+
+        /** The budget penalty summed over this replica's steps (already scaled by the batch size). */
+        public double penaltySum() {
+            return penaltySum;
+        }
+    }
+}

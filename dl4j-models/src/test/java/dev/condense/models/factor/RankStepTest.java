@@ -1,0 +1,87 @@
+package dev.condense.models.factor;
+
+import dev.condense.models.encoder.Batch;
+import dev.condense.models.encoder.EncoderSpec;
+import dev.condense.models.encoder.ParameterNames;
+import dev.condense.models.encoder.TinyEncoders;
+import dev.condense.models.encoder.TransformerEncoder;
+import dev.condense.models.state.ModelState;
+import dev.condense.models.train.LearningRateSchedule;
+import dev.condense.models.train.LocalTrainer;
+import dev.condense.models.train.Objective;
+import dev.condense.models.train.OptimizerSettings;
+import dev.condense.models.train.ReplicaResult;
+import dev.condense.models.train.TrainingState;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Learning ranks on the tiny encoder: every FFN matrix at full rank, gated, under a budget of 40% of its values. */
+class RankStepTest {
+
+    private static final double TARGET = 0.4;
+
+    private static ModelState factorised() {
+        EncoderSpec spec = TinyEncoders.spec();
+        Map<String, Integer> full = new TreeMap<>();
+        for (int l = 0; l < spec.layers(); l++) {
+            full.put(ParameterNames.ffnIn(l, "weight"), 8);
+            full.put(ParameterNames.ffnOut(l, "weight"), 8);
+        }
+        return Factoriser.factorise(TinyEncoders.randomState(spec, 51), full);
+    }
+
+    private static RankBudget budget(ModelState model) {
+        List<RankBudget.Matrix> matrices = new ArrayList<>();
+        long reference = 0;
+        for (ParameterNames.Shaped m : ParameterNames.encoderMatrices(model.spec())) {
+            if (model.spec().rank(m.name()) > 0) {
+                matrices.add(new RankBudget.Matrix(m.name(), m.shape()[0], m.shape()[1]));
+                reference += m.shape()[0] * m.shape()[1];
+            }
+        }
+        return new RankBudget(matrices, reference, TARGET, HardConcrete.DEFAULT);
+    }
+
+    @Test
+    void trainingWithTheBudgetBringsTheExpectedShareToTheTargetAndTheCutModelMatchesTheGatedOne() {
+        ModelState model = factorised();
+        RankBudget budget = budget(model);
+        RankStep ranks = new RankStep(budget, 7);
+        OptimizerSettings adam = new OptimizerSettings(new LearningRateSchedule(1e-3, 0, 1_000_000), 0.9, 0.999,
+                1e-8, 0.0, 0.0, Set.of(), 50.0);
+        LocalTrainer trainer = new LocalTrainer(adam, Objective.crossEntropy(), null, ranks);
+        TrainingState state = TrainingState.start(model, Set.of())
+                .withExtra(RankStep.initialExtras(model.spec(), budget, 3.0));
+        double startShare = budget.expectedShare(RankStep.logAlpha(state.extra(), budget));
+        assertTrue(startShare > 0.9, "all gates start open: " + startShare);
+        Batch batch = TinyEncoders.batch();
+        ReplicaResult result = trainer.train(state, Collections.nCopies(400, batch).iterator(), 400);
+        double share = budget.expectedShare(RankStep.logAlpha(result.state().extra(), budget));
+        assertEquals(TARGET, share, 0.1, "expected share after 400 steps");
+        assertTrue(result.sums().contains(LocalTrainer.RANK_PENALTY));
+
+        Map<String, INDArray> logAlpha = RankStep.logAlpha(result.state().extra(), budget);
+        ModelState cut = Factoriser.applyGates(result.state().model(), logAlpha, HardConcrete.DEFAULT);
+        int kept = cut.spec().ranks().values().stream().mapToInt(Integer::intValue).sum();
+        assertTrue(kept < 4 * 8, "closed directions are cut out: " + cut.spec().ranks());
+
+        TransformerEncoder gated = TransformerEncoder.of(result.state().model(), DataType.DOUBLE, Set.of());
+        Map<String, INDArray> z = new TreeMap<>();
+        logAlpha.forEach((name, la) -> z.put(name, HardConcrete.DEFAULT.deterministic(la)));
+        gated.gates(z);
+        INDArray expected = gated.forward(batch).logits();
+        INDArray actual = TransformerEncoder.of(cut, DataType.DOUBLE, Set.of()).forward(batch).logits();
+        assertEquals(0.0, expected.sub(actual).amaxNumber().doubleValue(), 1e-5);
+    }
+}
