@@ -16,7 +16,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * @param gamma the lower stretch limit γ &lt; 0 (−0.1)
  * @param zeta  the upper stretch limit ζ &gt; 1 (1.1)
  */
-public record HardConcrete(double beta, double gamma, double zeta) {
+public record HardConcrete(double beta, double gamma, double zeta) implements java.io.Serializable {
 
     public static final HardConcrete DEFAULT = new HardConcrete(2.0 / 3.0, -0.1, 1.1);
 

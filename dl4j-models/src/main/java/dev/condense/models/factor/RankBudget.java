@@ -17,10 +17,11 @@ import java.util.Map;
  * @param referenceValues N: the values the share is counted against (the uncompressed encoder matrices)
  * @param target          t, the share of N to keep
  */
-public record RankBudget(List<Matrix> matrices, long referenceValues, double target, HardConcrete gates) {
+public record RankBudget(List<Matrix> matrices, long referenceValues, double target, HardConcrete gates)
+        implements java.io.Serializable {
 
     /** One gated matrix: its dense weight name and shape [in, out]. */
-    public record Matrix(String weight, long in, long out) {
+    public record Matrix(String weight, long in, long out) implements java.io.Serializable {
     }
 
     public RankBudget {

@@ -18,8 +18,9 @@ public final class CompressJob {
     }
 
     /**
-     * What the pipeline produced: the directory of its final model ({@code <run>/compressed} after shrinking,
-     * {@code <run>/student} after pruning, otherwise {@code <run>/teacher}) and the dev metrics of each stage that ran.
+     * What the pipeline produced: the directory of its final model ({@code <run>/factorised} after learned ranks,
+     * {@code <run>/compressed} after shrinking, {@code <run>/student} after pruning, otherwise {@code <run>/teacher})
+     * and the dev metrics of the teacher, the student and the last of shrink and factorise that ran.
      */
     public record Outcome(String modelDirectory, Optional<ClassificationMetrics> teacher,
                           Optional<ClassificationMetrics> student, Optional<ClassificationMetrics> compressed) {
@@ -44,7 +45,10 @@ public final class CompressJob {
         if (pipeline.runs(ShrinkJob.STAGE)) {
             compressed = Optional.of(ShrinkJob.run(sc, s, data, log));
         }
-        String last = pipeline.runs(ShrinkJob.STAGE) ? "compressed"
+        if (pipeline.runs(FactoriseJob.STAGE)) {
+            compressed = Optional.of(FactoriseJob.run(sc, s, data, log));
+        }
+        String last = pipeline.runs(FactoriseJob.STAGE) ? "factorised" : pipeline.runs(ShrinkJob.STAGE) ? "compressed"
                 : pipeline.runs(PruneJob.STAGE) ? "student" : "teacher";
         return new Outcome(s.run().directory() + "/" + last, teacher, student, compressed);
     }

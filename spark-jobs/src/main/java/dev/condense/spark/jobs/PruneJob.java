@@ -148,7 +148,7 @@ public final class PruneJob {
     }
 
     /** Built on the executor: the teacher's engine from the broadcast bytes, once per task. */
-    private static Objective objective(Broadcast<byte[]> teacherBytes, DistillSettings distill) {
+    static Objective objective(Broadcast<byte[]> teacherBytes, DistillSettings distill) {
         if (distill.beta() == 0 && distill.gamma() == 0) {
             return Objective.crossEntropy();
         }

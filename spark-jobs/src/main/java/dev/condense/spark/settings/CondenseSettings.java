@@ -19,7 +19,8 @@ import java.util.TreeMap;
  *               {@code finetune.seed}): the run's provenance, from which a stage's checkpoint identity is taken
  */
 public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, Data data, Model model, Training finetune,
-                               Prune prune, DistillSettings distill, Shrink shrink, Evaluate evaluate,
+                               Prune prune, DistillSettings distill, Shrink shrink, Factorise factorise,
+                               Evaluate evaluate,
                                SortedMap<String, String> values) implements Serializable {
 
     /**
@@ -55,7 +56,7 @@ public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, 
 
     /** The stages {@code compress} runs, in order. */
     public record Pipeline(List<String> stages) implements Serializable {
-        public static final List<String> ORDER = List.of("finetune", "prune", "shrink");
+        public static final List<String> ORDER = List.of("finetune", "prune", "shrink", "factorise");
 
         public boolean runs(String stage) {
             return stages.contains(stage);
@@ -115,6 +116,20 @@ public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, 
     }
 
     public record Evaluate(String model, int batchSize) implements Serializable {
+    }
+
+    /**
+     * The {@code factorise} stage: learned ranks for the selected encoder matrices under an L0 budget.
+     *
+     * @param model           the model to factorise; empty: the run's {@code <run>/compressed}
+     * @param teacher         the distillation teacher; empty: the run's {@code <run>/teacher}
+     * @param target          the share of the teacher's encoder-matrix values the whole result may keep
+     * @param initialLogAlpha every gate's starting log α
+     * @param gateLearningRateScale how much faster than the weights the gates and the budget's multipliers learn
+     */
+    public record Factorise(String model, String teacher, Set<dev.condense.models.prune.MatrixKind> kinds,
+                            double target, double initialLogAlpha, double gateLearningRateScale, Training training)
+            implements Serializable {
     }
 
     /**

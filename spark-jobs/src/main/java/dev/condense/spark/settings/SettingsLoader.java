@@ -118,7 +118,7 @@ public final class SettingsLoader {
         return new CondenseSettings(run(c.at("run")), pipeline(c.at("pipeline")), spark(c.at("spark")), data(c.at("data")),
                 new CondenseSettings.Model(nonEmpty(c.at("model"), "pretrained")), training(c.at("finetune")),
                 PruneSettingsReader.prune(c.at("prune"), training(c.at("prune").at("training"))),
-                PruneSettingsReader.distill(c.at("distill")), shrink(c.at("shrink")),
+                PruneSettingsReader.distill(c.at("distill")), shrink(c.at("shrink")), factorise(c.at("factorise")),
                 new CondenseSettings.Evaluate(c.at("evaluate").string("model"),
                         c.at("evaluate").intAtLeast("batch-size", 1)), rendered(merged.getConfig(ROOT)));
     }
@@ -158,17 +158,36 @@ public final class SettingsLoader {
     private static CondenseSettings.Shrink shrink(SettingsReader r) {
         SettingsReader f = r.at("factorise");
         double fraction = f.inRange("fraction", 0, 1, true);
-        Set<MatrixKind> kinds = new HashSet<>();
-        for (String k : f.strings("kinds")) {
-            MatrixKind kind = MatrixKind.fromSetting(k).filter(MatrixKind::isEncoderMatrix)
-                    .orElseThrow(() -> f.bad("kinds", k, "encoder matrix kinds: query, key, value, "
-                            + "attention-output, ffn-in, ffn-out"));
-            kinds.add(kind);
-        }
+        Set<MatrixKind> kinds = encoderKinds(f);
         if (fraction > 0 && kinds.isEmpty()) {
             throw f.bad("kinds", "[]", "at least one matrix kind to factorise");
         }
-        return new CondenseSettings.Shrink(r.string("model"), fraction, Set.copyOf(kinds));
+        return new CondenseSettings.Shrink(r.string("model"), fraction, kinds);
+    }
+
+    private static CondenseSettings.Factorise factorise(SettingsReader r) {
+        Set<MatrixKind> kinds = encoderKinds(r);
+        if (kinds.isEmpty()) {
+            throw r.bad("kinds", "[]", "at least one matrix kind to factorise");
+        }
+        double target = r.inRange("target", 0, 1, true);
+        if (target == 0) {
+            throw r.bad("target", target, "a share of the teacher's encoder-matrix values in (0, 1]");
+        }
+        return new CondenseSettings.Factorise(r.string("model"), r.string("teacher"), kinds, target,
+                r.inRange("initial-log-alpha", -20, 20, true), r.positive("gate-learning-rate-scale"),
+                training(r.at("training")));
+    }
+
+    /** {@code kinds}: encoder matrix kinds only (the six projections of a layer). */
+    private static Set<MatrixKind> encoderKinds(SettingsReader r) {
+        Set<MatrixKind> kinds = new HashSet<>();
+        for (String k : r.strings("kinds")) {
+            kinds.add(MatrixKind.fromSetting(k).filter(MatrixKind::isEncoderMatrix)
+                    .orElseThrow(() -> r.bad("kinds", k, "encoder matrix kinds: query, key, value, "
+                            + "attention-output, ffn-in, ffn-out")));
+        }
+        return Set.copyOf(kinds);
     }
 
     private static CondenseSettings.SparkSettings spark(SettingsReader r) {
