@@ -40,10 +40,6 @@ public final class RankStep implements Serializable {
         this.seed = seed;
     }
 
-    public RankBudget budget() {
-        return budget;
-    }
-
     /** Every budgeted matrix's gates at {@code initialLogAlpha} (open with high probability when positive). */
     public static TensorMap initialExtras(EncoderSpec spec, RankBudget budget, double initialLogAlpha) {
         TensorMap extras = new TensorMap();

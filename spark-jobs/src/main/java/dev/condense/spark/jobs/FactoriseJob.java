@@ -98,7 +98,7 @@ public final class FactoriseJob {
                     Map<String, INDArray> logAlpha = RankStep.logAlpha(state.extra(), budget);
                     log.accept(String.format("factorise round %d: expected share %.4f (target %.4f), kept share "
                                     + "%.4f, λ1 %.3f", round + 1, budget.expectedShare(logAlpha), budget.target(),
-                            keptShare(state.model(), logAlpha, budget), state.extra().get(RankStep.LAMBDA1).data()[0]));
+                            keptShare(logAlpha, budget), state.extra().get(RankStep.LAMBDA1).data()[0]));
                     return state;
                 });
         long start = System.currentTimeMillis();
@@ -177,7 +177,7 @@ public final class FactoriseJob {
     }
 
     /** The share of the reference values the deterministic gates would keep now. */
-    private static double keptShare(ModelState model, Map<String, INDArray> logAlpha, RankBudget budget) {
+    private static double keptShare(Map<String, INDArray> logAlpha, RankBudget budget) {
         double kept = 0;
         for (RankBudget.Matrix m : budget.matrices()) {
             INDArray z = budget.gates().deterministic(logAlpha.get(m.weight()));
