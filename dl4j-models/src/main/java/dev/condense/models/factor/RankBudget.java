@@ -49,8 +49,13 @@ public record RankBudget(List<Matrix> matrices, long referenceValues, double tar
     }
 
     public Terms terms(Map<String, INDArray> logAlpha, double lambda1, double lambda2) {
+        return terms(logAlpha, lambda1, lambda2, target);
+    }
+
+    /** The terms against an intermediate target (see {@link RankStep}'s warm-up). */
+    public Terms terms(Map<String, INDArray> logAlpha, double lambda1, double lambda2, double currentTarget) {
         double e = expectedShare(logAlpha);
-        double gap = e - target;
+        double gap = e - currentTarget;
         double dShare = lambda1 + 2 * lambda2 * gap;
         Map<String, INDArray> d = new java.util.LinkedHashMap<>();
         for (Matrix m : matrices) {

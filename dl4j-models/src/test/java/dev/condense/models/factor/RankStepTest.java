@@ -54,6 +54,17 @@ class RankStepTest {
     }
 
     @Test
+    void theWarmUpLowersTheTargetLinearlyFromTheInitialShare() {
+        RankBudget budget = budget(factorised());
+        RankStep ranks = new RankStep(budget, 1, 1.5, 100);
+        assertEquals(1.5, ranks.targetAt(0), 1e-12);
+        assertEquals(1.5 + (TARGET - 1.5) * 0.25, ranks.targetAt(25), 1e-12);
+        assertEquals(TARGET, ranks.targetAt(100), 1e-12);
+        assertEquals(TARGET, ranks.targetAt(5000), 1e-12);
+        assertEquals(TARGET, new RankStep(budget, 1).targetAt(0), 1e-12, "no warm-up: the target from the start");
+    }
+
+    @Test
     void trainingWithTheBudgetBringsTheExpectedShareToTheTargetAndTheCutModelMatchesTheGatedOne() {
         ModelState model = factorised();
         RankBudget budget = budget(model);

@@ -90,14 +90,17 @@ public final class FactoriseJob {
                 .withExtra(RankStep.initialExtras(gated.spec(), budget, f.initialLogAlpha()));
         Broadcast<byte[]> teacherBytes = sc.broadcast(teacher.toBytes());
         OptimizerSettings optimizer = t.optimizer(f.gateLearningRateScale());
-        RankStep ranks = new RankStep(budget, t.seed());
+        double initialShare = budget.expectedShare(RankStep.logAlpha(initial.extra(), budget));
+        RankStep ranks = new RankStep(budget, t.seed(), initialShare,
+                Math.round(f.targetWarmupFraction() * t.totalSteps()));
         TrainerFactory trainers = () -> new LocalTrainer(optimizer, PruneJob.objective(teacherBytes, distill), null,
                 ranks);
         DistributedTrainer.Plan plan = new DistributedTrainer.Plan(STAGE, t.rounds(), t.localSteps(), t.batchSize(),
                 t.seed(), s.spark().threadsPerTask(), trainers, (state, result, round) -> {
                     Map<String, INDArray> logAlpha = RankStep.logAlpha(state.extra(), budget);
-                    log.accept(String.format("factorise round %d: expected share %.4f (target %.4f), kept share "
-                                    + "%.4f, λ1 %.3f", round + 1, budget.expectedShare(logAlpha), budget.target(),
+                    log.accept(String.format("factorise round %d: expected share %.4f (target now %.4f), kept "
+                                    + "share %.4f, λ1 %.3f", round + 1, budget.expectedShare(logAlpha),
+                            ranks.targetAt(state.step()),
                             keptShare(logAlpha, budget), state.extra().get(RankStep.LAMBDA1).data()[0]));
                     return state;
                 });

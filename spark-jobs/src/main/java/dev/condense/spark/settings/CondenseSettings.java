@@ -126,9 +126,12 @@ public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, 
      * @param target          the share of the teacher's encoder-matrix values the whole result may keep
      * @param initialLogAlpha every gate's starting log α
      * @param gateLearningRateScale how much faster than the weights the gates and the budget's multipliers learn
+     * @param targetWarmupFraction  the share of the training steps over which the target falls from the initial
+     *                              expected share to {@code target}
      */
     public record Factorise(String model, String teacher, Set<dev.condense.models.prune.MatrixKind> kinds,
-                            double target, double initialLogAlpha, double gateLearningRateScale, Training training)
+                            double target, double initialLogAlpha, double gateLearningRateScale,
+                            double targetWarmupFraction, Training training)
             implements Serializable {
     }
 
