@@ -30,6 +30,25 @@ public final class NuclearNorm {
     }
 
     /**
+     * The regulariser λ·Σ‖W‖_*, added once per step to the batch's summed loss, over the matrices a stage selects;
+     * its gradient uses the top {@code rank} directions of each matrix. λ = 0 turns it off.
+     */
+    public record Penalty(double lambda, int rank) implements java.io.Serializable {
+        public static final Penalty OFF = new Penalty(0, 1);
+
+        public Penalty {
+            if (!(lambda >= 0) || rank < 1) {
+                throw new IllegalArgumentException("nuclear-norm lambda must be >= 0 and rank >= 1, got " + lambda
+                        + " and " + rank);
+            }
+        }
+
+        public boolean on() {
+            return lambda > 0;
+        }
+    }
+
+    /**
      * @param topSum   Σ_{i≤k} σ_i
      * @param gradient U_k·V_kᵀ [m, n], in W's data type
      * @param basis    the right basis B' [n, k] to warm-start the next call with

@@ -1,11 +1,13 @@
 package dev.condense.models.prune;
 
 import dev.condense.models.encoder.EncoderSpec;
+import dev.condense.models.factor.NuclearNorm;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.state.NdArrays;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.train.TrainingState;
+
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -30,16 +32,18 @@ public final class Pruner implements Serializable {
      * @param initialScore    soft movement's starting score S for every element
      * @param biasCompensation whether a mask change moves the removed weights' mean contribution into the biases
      *                         (see {@link BiasCompensation})
+     * @param nuclearNorm      the nuclear-norm regulariser on the pruned matrices (see {@link PruningStep})
      */
     public record Spec(List<PruneGroup> groups, ScoreMethod method, SparsitySchedule schedule,
                        double initialSparsity, double regularScale, double softThreshold, double initialScore,
-                       boolean biasCompensation)
+                       boolean biasCompensation, NuclearNorm.Penalty nuclearNorm)
             implements Serializable {
 
-        /** Without bias compensation. */
+        /** Without bias compensation or nuclear norm. */
         public Spec(List<PruneGroup> groups, ScoreMethod method, SparsitySchedule schedule, double initialSparsity,
                     double regularScale, double softThreshold, double initialScore) {
-            this(groups, method, schedule, initialSparsity, regularScale, softThreshold, initialScore, false);
+            this(groups, method, schedule, initialSparsity, regularScale, softThreshold, initialScore, false,
+                    NuclearNorm.Penalty.OFF);
         }
 
         public Spec {
@@ -74,7 +78,8 @@ public final class Pruner implements Serializable {
 
     /** The executor-side hook. */
     public PruningStep step() {
-        return new PruningStep(spec.method(), slots, spec.regularScale(), spec.biasCompensation());
+        return new PruningStep(spec.method(), slots, spec.regularScale(), spec.biasCompensation(),
+                spec.nuclearNorm());
     }
 
     /** Zero scores (and soft-movement score parameters), then the masks for step {@code state.step()}. */

@@ -1,10 +1,12 @@
 package dev.condense.models.prune;
 
 import dev.condense.models.encoder.ForwardPass;
+import dev.condense.models.factor.NuclearNorm;
 import dev.condense.models.state.NdArrays;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.train.TrainingState;
+
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -32,17 +34,25 @@ public final class PruningStep implements Serializable {
     private final List<List<Slot>> groupSlots;
     private final double regularScale;
     private final boolean sumInputs;
+    private final NuclearNorm.Penalty nuclearNorm;
 
     public PruningStep(ScoreMethod method, List<List<Slot>> groupSlots, double regularScale) {
-        this(method, groupSlots, regularScale, false);
+        this(method, groupSlots, regularScale, false, NuclearNorm.Penalty.OFF);
     }
 
-    /** @param sumInputs whether to sum the masked matrices' inputs for {@link BiasCompensation} */
-    public PruningStep(ScoreMethod method, List<List<Slot>> groupSlots, double regularScale, boolean sumInputs) {
+    /**
+     * @param sumInputs   whether to sum the masked matrices' inputs for {@link BiasCompensation}
+     * @param nuclearNorm λ·Σ‖W ⊙ M‖_* over the masked matrices, whose gradient λ·U_k·V_kᵀ (masked like the data
+     *                    gradient) is added at every step: it pushes each pruned matrix toward low rank, so that the
+     *                    truncated SVD that follows pruning loses less
+     */
+    public PruningStep(ScoreMethod method, List<List<Slot>> groupSlots, double regularScale, boolean sumInputs,
+                       NuclearNorm.Penalty nuclearNorm) {
         this.method = method;
         this.groupSlots = List.copyOf(groupSlots);
         this.regularScale = regularScale;
         this.sumInputs = sumInputs;
+        this.nuclearNorm = nuclearNorm;
     }
 
     public ScoreMethod method() {
@@ -77,6 +87,8 @@ public final class PruningStep implements Serializable {
         private final Map<String, INDArray> dense = new LinkedHashMap<>();
         private final Map<String, INDArray> masks = new LinkedHashMap<>();
         private final Map<String, INDArray> increments = new LinkedHashMap<>();
+        /** Each regularised matrix's right singular basis, warm-starting the next step's subspace iteration. */
+        private final Map<String, INDArray> nuclearBases = new LinkedHashMap<>();
 
         private Session(TrainingState state) {
             state.masks().asMap().forEach((name, m) -> {
@@ -179,11 +191,31 @@ public final class PruningStep implements Serializable {
                     }
                 }
             }
+            if (nuclearNorm.on()) {
+                addNuclearNormGradients(grads, engineWeights);
+            }
             masks.forEach((name, mask) -> {
                 INDArray g = grads.get(name);
                 if (g != null) {
                     g.muli(mask);
                 }
+            });
+        }
+
+        /** λ·U_k·V_kᵀ of each masked matrix as the forward pass saw it (W ⊙ M). */
+        private void addNuclearNormGradients(Map<String, INDArray> grads, Map<String, INDArray> engineWeights) {
+            masks.forEach((name, mask) -> {
+                INDArray g = grads.get(name);
+                INDArray w = engineWeights.get(name);
+                if (g == null || mask.rank() != 2) {
+                    return;
+                }
+                int k = (int) Math.min(nuclearNorm.rank(), Math.min(w.rows(), w.columns()));
+                INDArray basis = nuclearBases.get(name);
+                NuclearNorm.Subgradient sub = NuclearNorm.subgradient(w, k, basis, basis == null ? 3 : 1,
+                        name.hashCode());
+                nuclearBases.put(name, sub.basis());
+                g.addi(sub.gradient().castTo(g.dataType()).muli(nuclearNorm.lambda()));
             });
         }
 

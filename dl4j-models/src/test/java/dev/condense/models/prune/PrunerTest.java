@@ -3,6 +3,7 @@ package dev.condense.models.prune;
 import dev.condense.models.encoder.EncoderSpec;
 import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.encoder.TinyEncoders;
+import dev.condense.models.factor.NuclearNorm;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.train.TrainingState;
@@ -168,7 +169,7 @@ class PrunerTest {
         String bias = ParameterNames.query(0, "bias");
         Pruner pruner = new Pruner(new Pruner.Spec(List.of(new PruneGroup(Set.of(MatrixKind.QUERY), Set.of(0),
                 Granularity.ELEMENT, 0.5, true, Set.of())), ScoreMethod.MAGNITUDE,
-                new SparsitySchedule(SparsitySchedule.Kind.LINEAR, 0, 10, 1, 1), 0, 0, 0.5, 1, true), SPEC);
+                new SparsitySchedule(SparsitySchedule.Kind.LINEAR, 0, 10, 1, 1), 0, 0, 0.5, 1, true, NuclearNorm.Penalty.OFF), SPEC);
         TrainingState dense = pruner.initialize(TrainingState.start(TinyEncoders.randomState(SPEC, 6), Set.of()));
         TrainingState atTarget = new TrainingState(dense.model(), dense.extra(), dense.firstMoment(),
                 dense.secondMoment(), dense.scores(), dense.masks(), 10);

@@ -5,6 +5,8 @@ import dev.condense.models.encoder.EncoderSpec;
 import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.encoder.TinyEncoders;
 import dev.condense.models.encoder.TransformerEncoder;
+import dev.condense.models.factor.NuclearNorm;
+import dev.condense.models.state.NdArrays;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.text.Encoding;
 import dev.condense.models.train.CrossEntropy;
@@ -120,7 +122,8 @@ class PruningStepTest {
         Pruner pruner = TestPruners.oneShot(new PruneGroup(Set.of(MatrixKind.QUERY, MatrixKind.FFN_OUT), Set.of(),
                 Granularity.ELEMENT, 0.5, true, Set.of()), ScoreMethod.MAGNITUDE, SPEC);
         TrainingState state = pruner.initialize(TrainingState.start(TinyEncoders.randomState(SPEC, 4), Set.of()));
-        PruningStep.Session session = new PruningStep(ScoreMethod.MAGNITUDE, pruner.slots(), 0, true).start(state);
+        PruningStep.Session session = new PruningStep(ScoreMethod.MAGNITUDE, pruner.slots(), 0, true,
+                NuclearNorm.Penalty.OFF).start(state);
         TransformerEncoder enc = TransformerEncoder.of(state.model(), DataType.FLOAT, Set.of());
         Batch batch = TinyEncoders.batch();
         var pass = enc.forward(batch);
@@ -154,6 +157,31 @@ class PruningStepTest {
             session.afterBackward(grads, Map.of(), enc.weights());
         }
         return session.increments();
+    }
+
+    /**
+     * With the nuclear-norm penalty, a masked matrix's gradient gains λ·U·Vᵀ of the masked weights (its polar factor
+     * at full rank), and pruned entries still get none.
+     */
+    @Test
+    void theNuclearNormPenaltyAddsLambdaTimesThePolarFactorOfTheMaskedMatrix() {
+        Pruner pruner = TestPruners.oneShot(new PruneGroup(Set.of(MatrixKind.QUERY), Set.of(0), Granularity.ELEMENT,
+                0.5, true, Set.of()), ScoreMethod.MAGNITUDE, SPEC);
+        TrainingState state = pruner.initialize(TrainingState.start(TinyEncoders.randomState(SPEC, 12), Set.of()));
+        String query = ParameterNames.query(0, "weight");
+        PruningStep.Session session = new PruningStep(ScoreMethod.MAGNITUDE, pruner.slots(), 0, false,
+                new NuclearNorm.Penalty(0.25, 8)).start(state);
+        TransformerEncoder enc = TransformerEncoder.of(state.model(), DataType.FLOAT, Set.of());
+        session.applyMasks(enc.weights());
+        Map<String, INDArray> grads = new java.util.HashMap<>(Map.of(query, enc.weights().get(query).ulike()));
+        session.afterBackward(grads, Map.of(), enc.weights());
+
+        INDArray masked = enc.weights().get(query).castTo(DataType.DOUBLE);
+        dev.condense.models.factor.Svd svd = dev.condense.models.factor.Svd.of(masked);
+        INDArray mask = NdArrays.fromTensor(state.masks().get(query), DataType.DOUBLE);
+        INDArray expected = svd.u().mmul(svd.vt()).muli(0.25).muli(mask);
+        assertEquals(0.0, grads.get(query).castTo(DataType.DOUBLE).sub(expected).amaxNumber().doubleValue(), 1e-4);
+        assertTrue(expected.amaxNumber().doubleValue() > 0.01);
     }
 
     private static Map<String, INDArray> grads(float[] g) {

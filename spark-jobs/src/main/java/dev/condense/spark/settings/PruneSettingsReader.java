@@ -1,6 +1,7 @@
 package dev.condense.spark.settings;
 
 import dev.condense.models.distill.DistillSettings;
+import dev.condense.models.factor.NuclearNorm;
 import dev.condense.models.prune.Granularity;
 import dev.condense.models.prune.MatrixKind;
 import dev.condense.models.prune.PruneGroup;
@@ -52,7 +53,9 @@ final class PruneSettingsReader {
         SettingsReader soft = r.at("soft-movement");
         Pruner.Spec spec = new Pruner.Spec(groups, method, schedule, sr.inRange("initial-sparsity", 0, 1, false),
                 soft.inRange("regular-scale", 0, Double.MAX_VALUE, true), soft.inRange("threshold", 0, 1, false),
-                soft.inRange("initial-score", -100, 100, true), r.bool("bias-compensation"));
+                soft.inRange("initial-score", -100, 100, true), r.bool("bias-compensation"),
+                new NuclearNorm.Penalty(r.at("nuclear-norm").inRange("lambda", 0, Double.MAX_VALUE, true),
+                        r.at("nuclear-norm").intAtLeast("rank", 1)));
         for (String frozen : training.frozen()) {
             if (groups.stream().anyMatch(g -> g.kinds().contains(MatrixKind.EMBEDDINGS))
                     && frozen.startsWith("embeddings.")) {

@@ -55,6 +55,18 @@ class PruneSettingsReaderTest {
     }
 
     @Test
+    void theNuclearNormIsOffByDefaultAndItsSettingsAreChecked() {
+        assertFalse(SettingsLoader.load("", "t", List.of()).prune().pruner().nuclearNorm().on());
+        var on = SettingsLoader.load("", "t", List.of("prune.nuclear-norm.lambda=1e-3", "prune.nuclear-norm.rank=16"))
+                .prune().pruner().nuclearNorm();
+        assertEquals(1e-3, on.lambda(), 0.0);
+        assertEquals(16, on.rank());
+        SettingsException e = assertThrows(SettingsException.class,
+                () -> SettingsLoader.load("", "t", List.of("prune.nuclear-norm.lambda=-1")));
+        assertTrue(e.getMessage().startsWith("setting condense.prune.nuclear-norm.lambda = -1"), e.getMessage());
+    }
+
+    @Test
     void anOutOfRangeSparsityNamesItsGroupKey() {
         SettingsException e = assertThrows(SettingsException.class,
                 () -> load("[{kinds=[query],granularity=element,sparsity=1.5}]"));
