@@ -2,6 +2,7 @@ package dev.condense.spark.jobs;
 
 import dev.condense.models.eval.ClassificationMetrics;
 import dev.condense.spark.data.TextData;
+import dev.condense.spark.report.RunReport;
 import dev.condense.spark.settings.CondenseSettings;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -10,7 +11,8 @@ import java.util.function.Consumer;
 
 /**
  * {@code compress}: the stages of {@code condense.pipeline.stages} in order, each one the job of the same name, so
- * a rerun of the same run id resumes at the stage (and round) where the last run stopped.
+ * a rerun of the same run id resumes at the stage (and round) where the last run stopped; then
+ * {@code <run>/report.html} ({@link RunReport}).
  */
 public final class CompressJob {
 
@@ -48,6 +50,7 @@ public final class CompressJob {
         if (pipeline.runs(FactoriseJob.STAGE)) {
             compressed = Optional.of(FactoriseJob.run(sc, s, data, log));
         }
+        log.accept("compress: report in " + RunReport.write(sc.hadoopConfiguration(), s.run().directory()));
         String last = pipeline.runs(FactoriseJob.STAGE) ? "factorised" : pipeline.runs(ShrinkJob.STAGE) ? "compressed"
                 : pipeline.runs(PruneJob.STAGE) ? "student" : "teacher";
         return new Outcome(s.run().directory() + "/" + last, teacher, student, compressed);

@@ -30,7 +30,7 @@ public final class Condense {
     public static final int DIVERGED = 4;
 
     private static final String USAGE =
-            "usage: condense <compress|finetune|prune|shrink|factorise|evaluate> [--config FILE] [key=value ...]";
+            "usage: condense <compress|finetune|prune|shrink|factorise|evaluate|report> [--config FILE] [key=value ...]";
 
     private Condense() {
     }
@@ -95,6 +95,8 @@ public final class Condense {
             case "prune" -> PruneJob.run(sc, settings, System.out::println);
             case "shrink" -> ShrinkJob.run(sc, settings, System.out::println);
             case "factorise" -> FactoriseJob.run(sc, settings, System.out::println);
+            case "report" -> System.out.println("report: " + dev.condense.spark.report.RunReport.write(
+                    sc.hadoopConfiguration(), settings.run().directory()));
             case "compress" -> CompressJob.run(sc, settings, System.out::println);
             default -> throw new SettingsException("unknown command '" + command + "'; " + USAGE);
         }
@@ -118,7 +120,7 @@ public final class Condense {
                 throw new SettingsException(USAGE);
             }
             String name = args[0];
-            if (!List.of("compress", "finetune", "prune", "shrink", "factorise", "evaluate").contains(name)) {
+            if (!List.of("compress", "finetune", "prune", "shrink", "factorise", "evaluate", "report").contains(name)) {
                 throw new SettingsException("unknown command '" + name + "'; " + USAGE);
             }
             String text = "";

@@ -104,7 +104,7 @@ public final class FactoriseJob {
                             keptShare(logAlpha, budget), state.extra().get(RankStep.LAMBDA1).data()[0]));
                     return state;
                 });
-        long start = System.currentTimeMillis();
+        long start = System.nanoTime();
         DistributedTrainer.Outcome outcome = new DistributedTrainer(sc, checkpoints, log)
                 .fit(plan, train.examples(), initial);
         teacherBytes.destroy();

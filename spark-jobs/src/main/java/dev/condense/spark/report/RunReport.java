@@ -1,0 +1,184 @@
+package dev.condense.spark.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.condense.models.encoder.ParameterNames;
+import dev.condense.models.factor.Svd;
+import dev.condense.models.shrink.ParameterCount;
+import dev.condense.models.state.ModelState;
+import dev.condense.models.state.NdArrays;
+import dev.condense.spark.io.HadoopFiles;
+import dev.condense.spark.jobs.ModelStore;
+import org.apache.hadoop.conf.Configuration;
+import org.nd4j.linalg.api.buffer.DataType;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code <run>/report.html}: what each stage of a run produced, in one self-contained page (inline SVG, no script,
+ * nothing fetched): dev accuracy against encoder-matrix values per stage, training loss per round, sparsity per
+ * matrix of the pruned student, kept rank per matrix of the factorised model, and singular-value spectra of a few
+ * matrices before and after pruning. Every number is read from the run's saved models and metrics files.
+ */
+public final class RunReport {
+
+    /** The stage directories of a run, in pipeline order, with their display names. */
+    private static final Map<String, String> STAGES = new LinkedHashMap<>();
+
+    static {
+        STAGES.put("teacher", "teacher (finetune)");
+        STAGES.put("student", "pruned student (prune)");
+        STAGES.put("compressed", "shrunk (shrink)");
+        STAGES.put("factorised", "learned ranks (factorise)");
+    }
+
+    private RunReport() {
+    }
+
+    /** Writes the report of {@code runDir} to {@code <runDir>/report.html} and returns its path. */
+    public static String write(Configuration conf, String runDir) {
+        String path = runDir + "/report.html";
+        try {
+            HadoopFiles.writeAtomically(conf, path, html(conf, runDir));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + path, e);
+        }
+        return path;
+    }
+
+    static String html(Configuration conf, String runDir) throws IOException {
+        Map<String, JsonNode> metrics = new LinkedHashMap<>();
+        Map<String, ModelState> models = new LinkedHashMap<>();
+        for (String stage : STAGES.keySet()) {
+            String dir = runDir + "/" + stage;
+            if (HadoopFiles.exists(conf, dir + "/metrics.json") && HadoopFiles.exists(conf, dir + "/" + ModelStore.FILE)) {
+                metrics.put(stage, new ObjectMapper().readTree(new String(HadoopFiles.readAll(conf,
+                        dir + "/metrics.json"), StandardCharsets.UTF_8)));
+                models.put(stage, ModelStore.load(conf, dir));
+            }
+        }
+        if (metrics.isEmpty()) {
+            throw new dev.condense.spark.data.DataException("no stage of run " + runDir + " has a saved model with "
+                    + "metrics.json (looked for " + STAGES.keySet() + ")");
+        }
+        StringBuilder out = new StringBuilder("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Condense run "
+                + Svg.esc(runDir) + "</title><style>body{font-family:sans-serif;max-width:800px;margin:24px auto;"
+                + "color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;"
+                + "text-align:right}th{background:#f4f4f4}td:first-child{text-align:left}</style></head><body>");
+        out.append("<h1>Condense run</h1><p>").append(Svg.esc(runDir)).append("</p>");
+        stageTable(out, metrics, models);
+        accuracyAgainstValues(out, metrics, models);
+        losses(out, metrics);
+        if (metrics.containsKey("student") && metrics.get("student").has("sparsity_per_matrix")) {
+            sparsity(out, metrics.get("student"));
+        }
+        if (metrics.containsKey("factorised")) {
+            ranks(out, metrics.get("factorised"));
+        }
+        if (models.containsKey("teacher") && models.containsKey("student")) {
+            spectra(out, models.get("teacher"), models.get("student"));
+        }
+        return out.append("</body></html>\n").toString();
+    }
+
+    private static void stageTable(StringBuilder out, Map<String, JsonNode> metrics, Map<String, ModelState> models) {
+        out.append("<h2>Stages</h2><table><tr><th>stage</th><th>dev accuracy</th><th>encoder-matrix values</th>"
+                + "<th>non-zero</th><th>all parameters</th></tr>");
+        metrics.forEach((stage, m) -> {
+            ParameterCount c = ParameterCount.of(models.get(stage));
+            out.append("<tr><td>").append(STAGES.get(stage)).append("</td><td>")
+                    .append(String.format(java.util.Locale.ROOT, "%.2f%%", 100 * m.get("accuracy").asDouble()))
+                    .append("</td><td>").append(Svg.num(c.encoderMatrixValues())).append("</td><td>")
+                    .append(Svg.num(c.encoderMatrixNonZeros())).append("</td><td>").append(Svg.num(c.total()))
+                    .append("</td></tr>");
+        });
+        out.append("</table>");
+    }
+
+    private static void accuracyAgainstValues(StringBuilder out, Map<String, JsonNode> metrics,
+                                              Map<String, ModelState> models) {
+        Map<String, double[]> points = new LinkedHashMap<>();
+        metrics.forEach((stage, m) -> points.put(stage, new double[] {
+                ParameterCount.of(models.get(stage)).encoderMatrixNonZeros(), m.get("accuracy").asDouble()}));
+        out.append("<h2>Accuracy against parameters</h2>").append(Svg.points(
+                "dev accuracy against non-zero encoder-matrix values", points, "non-zero encoder-matrix values",
+                "dev accuracy"));
+    }
+
+    private static void losses(StringBuilder out, Map<String, JsonNode> metrics) {
+        Map<String, List<Double>> series = new LinkedHashMap<>();
+        metrics.forEach((stage, m) -> {
+            if (m.has("round_train_loss")) {
+                List<Double> v = new ArrayList<>();
+                m.get("round_train_loss").forEach(x -> v.add(x.asDouble()));
+                series.put(stage, v);
+            }
+        });
+        if (!series.isEmpty()) {
+            out.append("<h2>Training loss</h2>").append(Svg.lines("mean training loss per round", series, false,
+                    "round", "loss"));
+        }
+    }
+
+    private static void sparsity(StringBuilder out, JsonNode student) {
+        List<String> labels = new ArrayList<>();
+        List<Double> values = new ArrayList<>();
+        student.get("sparsity_per_matrix").fields().forEachRemaining(e -> {
+            if (e.getKey().startsWith("layer.") && e.getKey().endsWith(".weight")) {
+                labels.add(shortName(e.getKey()));
+                values.add(e.getValue().asDouble());
+            }
+        });
+        out.append("<h2>Sparsity per matrix (pruned student)</h2>").append(Svg.bars(
+                "share of each encoder matrix's entries pruned", labels, values, 1.0, "sparsity"));
+    }
+
+    private static void ranks(StringBuilder out, JsonNode factorised) {
+        List<String> labels = new ArrayList<>();
+        List<Double> values = new ArrayList<>();
+        double max = 1;
+        for (var it = factorised.get("ranks").fields(); it.hasNext(); ) {
+            var e = it.next();
+            labels.add(shortName(e.getKey()));
+            values.add(e.getValue().asDouble());
+            if (factorised.has("full_ranks") && factorised.get("full_ranks").has(e.getKey())) {
+                max = Math.max(max, factorised.get("full_ranks").get(e.getKey()).asDouble());
+            }
+        }
+        out.append("<h2>Kept rank per matrix (learned ranks)</h2>").append(Svg.bars(
+                "directions each matrix keeps (axis: the largest full rank)", labels, values, max, "rank"));
+    }
+
+    private static void spectra(StringBuilder out, ModelState teacher, ModelState student) {
+        out.append("<h2>Singular values before and after pruning</h2>");
+        for (String name : List.of(ParameterNames.query(0, "weight"), ParameterNames.ffnIn(2, "weight"),
+                ParameterNames.ffnOut(5, "weight"))) {
+            if (!teacher.weights().contains(name) || !student.weights().contains(name)) {
+                continue;
+            }
+            Map<String, List<Double>> series = new LinkedHashMap<>();
+            series.put("teacher", spectrum(teacher, name));
+            series.put("pruned student", spectrum(student, name));
+            out.append(Svg.lines(name, series, true, "singular value index", "σ"));
+        }
+    }
+
+    private static List<Double> spectrum(ModelState model, String name) {
+        double[] s = Svd.of(NdArrays.fromTensor(model.weights().get(name), DataType.DOUBLE)).s().toDoubleVector();
+        List<Double> out = new ArrayList<>();
+        for (double v : s) {
+            out.add(v);
+        }
+        return out;
+    }
+
+    private static String shortName(String weight) {
+        return weight.replace("layer.", "L").replace(".attention.", ".").replace(".weight", "");
+    }
+}
