@@ -168,15 +168,7 @@ public final class ParameterNames {
      */
     public static boolean isDecayExempt(String name) {
         return name.endsWith(".bias") || name.endsWith(".gamma") || name.endsWith(".beta")
-                || name.startsWith("distill.") || name.startsWith("scores.") || isMultiplier(name);
-    }
-
-    /**
-     * Lagrange multipliers of a constrained objective (the rank budget's λ₁, λ₂): trainable extras that ascend the
-     * constraint, with plain gradient steps rather than Adam's (see {@code AdamW}).
-     */
-    public static boolean isMultiplier(String name) {
-        return name.startsWith("multipliers.");
+                || name.startsWith("distill.") || name.startsWith("scores.");
     }
 
     /** A weight's name with its shape. */

@@ -38,12 +38,6 @@ public final class AdamW {
         for (Map.Entry<String, INDArray> e : grads.entrySet()) {
             String name = e.getKey();
             INDArray g = e.getValue();
-            if (ParameterNames.isMultiplier(name)) {
-                // Lagrange multipliers take plain gradient steps, unclipped: Adam would divide a small gradient
-                // (a constraint just met) by the size of the earlier large ones, and the multiplier would not fall
-                weights.get(name).subi(g.muli(lr * settings.scoreLearningRateScale()));
-                continue;
-            }
             if (clip != 1.0) {
                 g.muli(clip);
             }
@@ -60,14 +54,9 @@ public final class AdamW {
         return norm;
     }
 
-    /** The L2 norm of every gradient but the multipliers', which are neither clipped nor counted. */
     static double globalNorm(Map<String, INDArray> grads) {
         double sq = 0;
-        for (Map.Entry<String, INDArray> e : grads.entrySet()) {
-            if (ParameterNames.isMultiplier(e.getKey())) {
-                continue;
-            }
-            INDArray g = e.getValue();
+        for (INDArray g : grads.values()) {
             double n = g.norm2Number().doubleValue();
             sq += n * n;
         }

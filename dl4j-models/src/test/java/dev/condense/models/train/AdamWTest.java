@@ -13,26 +13,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /** Two AdamW steps against the formulas worked by hand. */
 class AdamWTest {
 
-    /** A multiplier takes w − lr·scale·g, unclipped, and does not count toward the clipped norm. */
-    @Test
-    void multipliersTakePlainUnclippedGradientSteps() {
-        OptimizerSettings s = new OptimizerSettings(new LearningRateSchedule(0.1, 0, 100), 0.9, 0.999, 1e-8, 0.5,
-                1.0, Set.of(), 3.0);
-        INDArray lambda = Nd4j.createFromArray(2.0f);
-        INDArray w = Nd4j.createFromArray(1.0f);
-        java.util.Map<String, INDArray> weights = new java.util.HashMap<>(java.util.Map.of(
-                "multipliers.budget", lambda, "layer.0.x.weight", w));
-        java.util.Map<String, INDArray> grads = new java.util.HashMap<>(java.util.Map.of(
-                "multipliers.budget", Nd4j.createFromArray(-5.0f), "layer.0.x.weight", Nd4j.createFromArray(0.5f)));
-        java.util.Map<String, INDArray> m = new java.util.HashMap<>(java.util.Map.of(
-                "multipliers.budget", Nd4j.zeros(DataType.FLOAT, 1), "layer.0.x.weight", Nd4j.zeros(DataType.FLOAT, 1)));
-        java.util.Map<String, INDArray> v = new java.util.HashMap<>(java.util.Map.of(
-                "multipliers.budget", Nd4j.zeros(DataType.FLOAT, 1), "layer.0.x.weight", Nd4j.zeros(DataType.FLOAT, 1)));
-        double norm = new AdamW(s).step(weights, grads, m, v, 1);
-        assertEquals(0.5, norm, 1e-6, "the multiplier's gradient of 5 is not in the norm");
-        assertEquals(2.0 + s.schedule().at(1) * 3.0 * 5.0, lambda.getDouble(0), 1e-6);
-    }
-
     @Test
     void twoStepsMatchTheFormulas() {
         double lr = 0.1, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.5;
