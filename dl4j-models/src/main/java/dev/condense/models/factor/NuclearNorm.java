@@ -70,8 +70,8 @@ public final class NuclearNorm {
         INDArray b = basis != null ? basis.castTo(DataType.DOUBLE) : gaussian(n, k, seed);
         INDArray q = null;
         for (int i = 0; i < Math.max(1, iterations); i++) {
-            q = Svd.of(a.mmul(b)).u();
-            b = Svd.of(a.transpose().mmul(q)).u();
+            q = orthonormalColumns(a.mmul(b));
+            b = orthonormalColumns(a.transpose().mmul(q));
         }
         Svd small = Svd.of(q.transpose().mmul(a).mmul(b));
         double tolerance = small.s().getDouble(0) * 1e-10;
@@ -141,6 +141,24 @@ public final class NuclearNorm {
     /** The exact ‖W‖_*, through a full SVD: for tests and reports, not for every step. */
     public static double exact(INDArray w) {
         return Svd.of(w).s().sumNumber().doubleValue();
+    }
+
+    /**
+     * An orthonormal basis of the column space of a thin Y [m, k], through its k×k Gram matrix:
+     * YᵀY = V·diag(s²)·Vᵀ gives Q = Y·V·diag(1/s). This costs O(m·k²), where {@link Svd#of} on Y would also compute
+     * a full m×m U (LAPACK's gesvd is asked for all of it), which on every step of every matrix is the larger cost.
+     * Directions with s below 1e-7 of the largest are dropped: Y has no such directions unless W's rank is below k.
+     */
+    static INDArray orthonormalColumns(INDArray y) {
+        Svd gram = Svd.of(y.transpose().mmul(y));
+        double largest = Math.sqrt(gram.s().getDouble(0));
+        int kept = 0;
+        while (kept < gram.rank() && Math.sqrt(gram.s().getDouble(kept)) > largest * 1e-7) {
+            kept++;
+        }
+        Svd top = gram.truncate(Math.max(1, kept));
+        INDArray inverseRoot = org.nd4j.linalg.ops.transforms.Transforms.sqrt(top.s(), true).rdivi(1.0);
+        return y.mmul(top.u()).muliRowVector(inverseRoot);
     }
 
     private static INDArray gaussian(int rows, int cols, long seed) {
