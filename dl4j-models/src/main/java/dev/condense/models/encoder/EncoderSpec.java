@@ -18,6 +18,11 @@ import java.util.TreeMap;
  * given inner rank (keyed by the dense weight's name, such as {@code layer.0.ffn.in.weight}). {@code hidden} is the
  * width of the residual stream as stored; {@code heads} and {@code ffn} stay the widths of the uniform layout the
  * model came from, which bound every layer's.
+ *
+ * <p>A factorised matrix may also keep a <em>sparse residual</em> S (LoSparse: W = U·V + S, with S pruned by input
+ * rows): {@code residualRows} lists, for each such matrix, the input rows S still has, in increasing order. S is
+ * stored under the dense weight's own name with one row per listed input, so a residual whose rows were cut out
+ * stays a small dense matrix. Before shrinking every row is listed.
  */
 public record EncoderSpec(
         int vocabSize,
@@ -31,7 +36,8 @@ public record EncoderSpec(
         int numLabels,
         int headSize,
         List<LayerShape> layerShapes,
-        Map<String, Integer> ranks) implements Serializable {
+        Map<String, Integer> ranks,
+        Map<String, List<Integer>> residualRows) implements Serializable {
 
     /** The heads and feed-forward neurons one layer keeps. */
     public record LayerShape(int heads, int ffn) implements Serializable {
@@ -68,7 +74,20 @@ public record EncoderSpec(
             }
         }
         ranks = Collections.unmodifiableMap(new TreeMap<>(ranks));
-        requireFactorisable(ranks, ParameterNames.encoderMatrices(hidden, headSize, layerShapes));
+        List<ParameterNames.Shaped> matrices = ParameterNames.encoderMatrices(hidden, headSize, layerShapes);
+        requireFactorisable(ranks, matrices);
+        Map<String, List<Integer>> rows = new TreeMap<>();
+        residualRows.forEach((name, kept) -> rows.put(name, List.copyOf(kept)));
+        residualRows = Collections.unmodifiableMap(rows);
+        requireResidualRows(residualRows, ranks, matrices);
+    }
+
+    /** Without sparse residuals. */
+    public EncoderSpec(int vocabSize, int maxPositions, int typeVocabSize, int hidden, int layers, int heads, int ffn,
+                       double layerNormEps, int numLabels, int headSize, List<LayerShape> layerShapes,
+                       Map<String, Integer> ranks) {
+        this(vocabSize, maxPositions, typeVocabSize, hidden, layers, heads, ffn, layerNormEps, numLabels, headSize,
+                layerShapes, ranks, Map.of());
     }
 
     /** A uniform layout: {@code hidden} split into {@code heads} equal heads, every matrix dense. */
@@ -85,13 +104,22 @@ public record EncoderSpec(
 
     public EncoderSpec withNumLabels(int labels) {
         return new EncoderSpec(vocabSize, maxPositions, typeVocabSize, hidden, layers, heads, ffn, layerNormEps,
-                labels, headSize, layerShapes, ranks);
+                labels, headSize, layerShapes, ranks, residualRows);
     }
 
-    /** The same layout with a narrower residual stream, other layer widths, and other factorised matrices. */
+    /**
+     * The same layout with a narrower residual stream, other layer widths, and other factorised matrices, none of
+     * them with a sparse residual.
+     */
     public EncoderSpec withGeometry(int newHidden, List<LayerShape> shapes, Map<String, Integer> newRanks) {
+        return withGeometry(newHidden, shapes, newRanks, Map.of());
+    }
+
+    /** As {@link #withGeometry(int, List, Map)}, with the given sparse residuals' rows. */
+    public EncoderSpec withGeometry(int newHidden, List<LayerShape> shapes, Map<String, Integer> newRanks,
+                                    Map<String, List<Integer>> newResidualRows) {
         return new EncoderSpec(vocabSize, maxPositions, typeVocabSize, newHidden, layers, heads, ffn, layerNormEps,
-                numLabels, headSize, shapes, newRanks);
+                numLabels, headSize, shapes, newRanks, newResidualRows);
     }
 
     public LayerShape layer(int index) {
@@ -108,10 +136,58 @@ public record EncoderSpec(
         return ranks.getOrDefault(weight, 0);
     }
 
-    /** Whether this is the layout pruning works on: full-width layers, equal heads that fill hidden, no factors. */
+    /** The input rows a factorised matrix's sparse residual keeps, or null when it has none. */
+    public List<Integer> residualRows(String weight) {
+        return residualRows.get(weight);
+    }
+
+    /** Whether this is the uniform layout: full-width layers, equal heads that fill hidden, every matrix dense. */
     public boolean isUniform() {
-        return ranks.isEmpty() && heads * headSize == hidden
-                && layerShapes.stream().allMatch(s -> s.heads() == heads && s.ffn() == ffn);
+        return ranks.isEmpty() && hasFullLayers();
+    }
+
+    /**
+     * Whether every encoder matrix still has all its in·out values under its own name: dense, or factorised with
+     * a residual that keeps every row (a LoSparse model before its residuals are pruned). Such a model can be
+     * pruned: the pruning groups then select the dense matrices and the residuals.
+     */
+    public boolean isPrunable() {
+        return hasFullLayers() && ranks.keySet().stream().allMatch(this::residualKeepsEveryRow);
+    }
+
+    /** Whether a matrix has a sparse residual with all of its input rows (so its input needs no gather). */
+    public boolean residualKeepsEveryRow(String weight) {
+        List<Integer> rows = residualRows.get(weight);
+        return rows != null && rows.size() == inputWidth(weight);
+    }
+
+    private boolean hasFullLayers() {
+        return heads * headSize == hidden && layerShapes.stream().allMatch(s -> s.heads() == heads && s.ffn() == ffn);
+    }
+
+    private long inputWidth(String weight) {
+        return ParameterNames.encoderMatrices(this).stream().filter(m -> m.name().equals(weight)).findFirst()
+                .orElseThrow().shape()[0];
+    }
+
+    private static void requireResidualRows(Map<String, List<Integer>> residualRows, Map<String, Integer> ranks,
+                                            List<ParameterNames.Shaped> matrices) {
+        residualRows.forEach((name, rows) -> {
+            if (!ranks.containsKey(name)) {
+                throw new IllegalArgumentException("'" + name + "' has a sparse residual but is not factorised");
+            }
+            long in = matrices.stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow().shape()[0];
+            if (rows.isEmpty()) {
+                throw new IllegalArgumentException("the sparse residual of '" + name + "' keeps no rows");
+            }
+            for (int i = 0; i < rows.size(); i++) {
+                int row = rows.get(i);
+                if (row < 0 || row >= in || (i > 0 && row <= rows.get(i - 1))) {
+                    throw new IllegalArgumentException("the sparse residual rows of '" + name + "' must increase "
+                            + "within 0.." + (in - 1) + "; entry " + i + " is " + row);
+                }
+            }
+        });
     }
 
     private static void requireFactorisable(Map<String, Integer> ranks, List<ParameterNames.Shaped> matrices) {

@@ -66,7 +66,8 @@ public final class ParameterNames {
      * Every weight of the spec, in a fixed order (embeddings, layers, classifier) with its shape. A layer that kept
      * no heads has no query, key, value or attention-output matrix and no query, key or value bias (its attention
      * block adds only the output bias); one that kept no neurons likewise keeps only its FFN-out bias. A factorised
-     * matrix appears as its two factors (see {@link #factorU}).
+     * matrix appears as its two factors (see {@link #factorU}), followed by its sparse residual, if any, under the
+     * dense name with one row per kept input row (see {@link EncoderSpec#residualRows}).
      */
     public static List<Shaped> all(EncoderSpec s) {
         List<Shaped> out = new ArrayList<>();
@@ -159,6 +160,10 @@ public final class ParameterNames {
         } else {
             out.add(new Shaped(factorU(weight), in, rank));
             out.add(new Shaped(factorV(weight), rank, outWidth));
+            List<Integer> residualRows = s.residualRows(weight);
+            if (residualRows != null) {
+                out.add(new Shaped(weight, residualRows.size(), outWidth));
+            }
         }
     }
 

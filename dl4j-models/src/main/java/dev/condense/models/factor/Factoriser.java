@@ -49,6 +49,28 @@ public final class Factoriser {
         return new ModelState(spec.withGeometry(spec.hidden(), spec.layerShapes(), all), weights);
     }
 
+    /**
+     * LoSparse's starting point (Li et al., 2023): each named matrix W becomes the factors of its top-{@code rank}
+     * SVD and the sparse residual S = W − U·V, which keeps every input row until pruning removes some. The model
+     * computes exactly what it computed before (up to float rounding); pruning S's rows then leaves the low-rank
+     * part to carry what the pruned rows did.
+     */
+    public static ModelState lowRankPlusSparse(ModelState model, Map<String, Integer> ranks) {
+        ModelState factorised = factorise(model, ranks);
+        EncoderSpec spec = factorised.spec();
+        TensorMap weights = factorised.weights().copy();
+        Map<String, java.util.List<Integer>> residualRows = new TreeMap<>(spec.residualRows());
+        ranks.forEach((name, rank) -> {
+            INDArray dense = NdArrays.fromTensor(model.weights().get(name), DataType.DOUBLE);
+            INDArray u = NdArrays.fromTensor(weights.get(ParameterNames.factorU(name)), DataType.DOUBLE);
+            INDArray v = NdArrays.fromTensor(weights.get(ParameterNames.factorV(name)), DataType.DOUBLE);
+            weights.put(name, NdArrays.toTensor(dense.sub(u.mmul(v)).castTo(DataType.FLOAT)));
+            residualRows.put(name, java.util.stream.IntStream.range(0, (int) dense.rows()).boxed().toList());
+        });
+        return new ModelState(spec.withGeometry(spec.hidden(), spec.layerShapes(), spec.ranks(), residualRows),
+                weights);
+    }
+
     private static INDArray[] factors(String name, Tensor dense, int rank) {
         if (dense.shape().length != 2) {
             throw new IllegalArgumentException("'" + name + "' is not a matrix");

@@ -33,20 +33,26 @@ public final class Pruner implements Serializable {
      * @param biasCompensation whether a mask change moves the removed weights' mean contribution into the biases
      *                         (see {@link BiasCompensation})
      * @param nuclearNorm      the nuclear-norm regulariser on the pruned matrices (see {@link PruningStep})
+     * @param scoreDecay       each round the accumulated scores are multiplied by this before the round's scores
+     *                         are added: 1 sums every round; below 1 is an exponential moving average (LoSparse's
+     *                         smoothing of Taylor importance), whose memory is about 1 / (1 − decay) rounds
      */
     public record Spec(List<PruneGroup> groups, ScoreMethod method, SparsitySchedule schedule,
                        double initialSparsity, double regularScale, double softThreshold, double initialScore,
-                       boolean biasCompensation, NuclearNorm.Penalty nuclearNorm)
+                       boolean biasCompensation, NuclearNorm.Penalty nuclearNorm, double scoreDecay)
             implements Serializable {
 
-        /** Without bias compensation or nuclear norm. */
+        /** Without bias compensation or nuclear norm, summing every round's scores. */
         public Spec(List<PruneGroup> groups, ScoreMethod method, SparsitySchedule schedule, double initialSparsity,
                     double regularScale, double softThreshold, double initialScore) {
             this(groups, method, schedule, initialSparsity, regularScale, softThreshold, initialScore, false,
-                    NuclearNorm.Penalty.OFF);
+                    NuclearNorm.Penalty.OFF, 1.0);
         }
 
         public Spec {
+            if (!(scoreDecay > 0 && scoreDecay <= 1)) {
+                throw new IllegalArgumentException("score decay must lie in (0, 1], got " + scoreDecay);
+            }
             groups = List.copyOf(groups);
             if (groups.isEmpty()) {
                 throw new IllegalArgumentException("no pruning groups");
@@ -62,9 +68,10 @@ public final class Pruner implements Serializable {
     private final List<List<Slot>> slots = new ArrayList<>();
 
     public Pruner(Spec spec, EncoderSpec model) {
-        if (!model.isUniform()) {
-            throw new IllegalArgumentException("pruning works on the uniform layout (every layer's full heads and "
-                    + "neurons, dense matrices); this model has already been shrunk or factorised");
+        if (!model.isPrunable()) {
+            throw new IllegalArgumentException("pruning works on every layer's full heads and neurons, with each "
+                    + "matrix dense or carrying a full sparse residual (LoSparse); this model has already been "
+                    + "shrunk or factorised");
         }
         this.spec = spec;
         for (int g = 0; g < spec.groups().size(); g++) {
@@ -109,7 +116,7 @@ public final class Pruner implements Serializable {
     public TrainingState updateMasks(TrainingState state, TensorMap increments) {
         TensorMap scoreSums = withoutInputStatistics(increments);
         TensorMap roundScores = spec.method() == ScoreMethod.MOVEMENT ? signalToNoise(scoreSums) : scoreSums;
-        TensorMap scores = state.scores().copy().accumulate(roundScores, false);
+        TensorMap scores = state.scores().copy().scale(spec.scoreDecay()).accumulate(roundScores, false);
         TensorMap structureMasks = new TensorMap();
         for (int g = 0; g < slots.size(); g++) {
             PruneGroup group = spec.groups().get(g);

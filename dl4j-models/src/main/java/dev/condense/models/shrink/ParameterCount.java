@@ -20,9 +20,15 @@ public record ParameterCount(long encoderMatrixValues, long encoderMatrixNonZero
         long values = 0;
         long nonZeros = 0;
         for (ParameterNames.Shaped m : ParameterNames.encoderMatrices(spec)) {
-            String[] stored = spec.rank(m.name()) > 0
+            java.util.List<Integer> residualRows = spec.residualRows(m.name());
+            String[] stored = spec.rank(m.name()) == 0 ? new String[] {m.name()}
+                    : residualRows == null
                     ? new String[] {ParameterNames.factorU(m.name()), ParameterNames.factorV(m.name())}
-                    : new String[] {m.name()};
+                    : new String[] {ParameterNames.factorU(m.name()), ParameterNames.factorV(m.name()), m.name()};
+            if (residualRows != null && !spec.residualKeepsEveryRow(m.name())) {
+                values += residualRows.size();
+                nonZeros += residualRows.size();
+            }
             for (String name : stored) {
                 Tensor t = model.weights().get(name);
                 values += t.size();

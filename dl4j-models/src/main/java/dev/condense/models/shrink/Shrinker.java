@@ -25,7 +25,10 @@ import java.util.function.IntPredicate;
  *       normalise over the kept dimensions only, and a pruned dimension is zero after every norm.</li>
  * </ul>
  * Element (unstructured) zeros stay where they are: a dense matrix with zeros in it is no smaller. A factorised
- * matrix U·V is cut through its factors: the rows of U on its input side, the columns of V on its output side.
+ * matrix U·V is cut through its factors: the rows of U on its input side, the columns of V on its output side. Its
+ * sparse residual S (LoSparse, U·V + S) loses every all-zero row, becoming a smaller dense matrix over the input
+ * rows it keeps (see {@link EncoderSpec#residualRows}); a structure counts as pruned only when its rows are zero in
+ * both U and S.
  */
 public final class Shrinker {
 
@@ -38,7 +41,7 @@ public final class Shrinker {
         int[] hidden = w.contains(ParameterNames.HIDDEN_KEEP)
                 ? indices(spec.hidden(), i -> w.get(ParameterNames.HIDDEN_KEEP).data()[i] != 0)
                 : all(spec.hidden());
-        Cutter cut = new Cutter(spec, w);
+        Cutter cut = new Cutter(spec, w, new java.util.TreeMap<>());
         TensorMap out = new TensorMap();
         for (String table : List.of(ParameterNames.WORD_EMBEDDINGS, ParameterNames.POSITION_EMBEDDINGS,
                 ParameterNames.TYPE_EMBEDDINGS)) {
@@ -76,7 +79,7 @@ public final class Shrinker {
         out.put(ParameterNames.CLASSIFIER_BIAS, w.get(ParameterNames.CLASSIFIER_BIAS).copy());
         java.util.Map<String, Integer> ranks = new java.util.TreeMap<>(spec.ranks());
         ranks.keySet().removeIf(name -> !out.contains(ParameterNames.factorU(name)));
-        return new ModelState(spec.withGeometry(hidden.length, shapes, ranks), out);
+        return new ModelState(spec.withGeometry(hidden.length, shapes, ranks, cut.residualRows()), out);
     }
 
     /** Heads whose attention-output rows are not all zero. */
@@ -85,9 +88,9 @@ public final class Shrinker {
         if (heads == 0) {
             return new int[0];
         }
-        Tensor inputSide = inputSide(spec, w, ParameterNames.attentionOutput(layer, "weight"));
+        String output = ParameterNames.attentionOutput(layer, "weight");
         int d = spec.headSize();
-        return indices(heads, h -> !rowsZero(inputSide, h * d, (h + 1) * d));
+        return indices(heads, h -> !inputRowsZero(spec, w, output, h * d, (h + 1) * d));
     }
 
     /** Neurons whose FFN-out row is not all zero. */
@@ -96,13 +99,32 @@ public final class Shrinker {
         if (ffn == 0) {
             return new int[0];
         }
-        Tensor inputSide = inputSide(spec, w, ParameterNames.ffnOut(layer, "weight"));
-        return indices(ffn, i -> !rowsZero(inputSide, i, i + 1));
+        String output = ParameterNames.ffnOut(layer, "weight");
+        return indices(ffn, i -> !inputRowsZero(spec, w, output, i, i + 1));
     }
 
-    /** The tensor whose rows are a matrix's input rows: the matrix itself, or the U of its factors. */
-    private static Tensor inputSide(EncoderSpec spec, TensorMap w, String weight) {
-        return w.get(spec.rank(weight) > 0 ? ParameterNames.factorU(weight) : weight);
+    /**
+     * Whether input rows [from, to) of a matrix are zero in everything that reads them: the dense matrix, or the U
+     * of its factors and the residual's rows among them.
+     */
+    private static boolean inputRowsZero(EncoderSpec spec, TensorMap w, String weight, int from, int to) {
+        if (spec.rank(weight) == 0) {
+            return rowsZero(w.get(weight), from, to);
+        }
+        if (!rowsZero(w.get(ParameterNames.factorU(weight)), from, to)) {
+            return false;
+        }
+        List<Integer> residualRows = spec.residualRows(weight);
+        if (residualRows == null) {
+            return true;
+        }
+        for (int p = 0; p < residualRows.size(); p++) {
+            int row = residualRows.get(p);
+            if (row >= from && row < to && !rowsZero(w.get(weight), p, p + 1)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean rowsZero(Tensor t, int from, int to) {
@@ -133,12 +155,16 @@ public final class Shrinker {
         return indices(n, i -> true);
     }
 
-    /** Copies the kept rows, columns and entries out of a model's tensors. */
-    private record Cutter(EncoderSpec spec, TensorMap w) {
+    /**
+     * Copies the kept rows, columns and entries out of a model's tensors, collecting the rows each surviving sparse
+     * residual keeps in {@code residualRows}.
+     */
+    private record Cutter(EncoderSpec spec, TensorMap w, java.util.Map<String, List<Integer>> residualRows) {
 
         /**
          * A projection's kept input rows and output columns, dense or through its factors. Factors whose rank would
-         * exceed the smaller matrix's sides are multiplied out: dense is then both smaller and exact.
+         * exceed the smaller matrix's sides are multiplied out (with the residual added back): dense is then both
+         * smaller and exact.
          */
         void matrix(TensorMap out, String weight, int[] rows, int[] cols) {
             int rank = spec.rank(weight);
@@ -148,11 +174,55 @@ public final class Shrinker {
             }
             Tensor u = rows(w.get(ParameterNames.factorU(weight)), rows);
             Tensor v = columns(w.get(ParameterNames.factorV(weight)), cols);
-            if (rank <= Math.min(rows.length, cols.length)) {
-                out.put(ParameterNames.factorU(weight), u);
-                out.put(ParameterNames.factorV(weight), v);
-            } else {
-                out.put(weight, product(u, v));
+            List<Integer> residualRows = spec.residualRows(weight);
+            if (rank > Math.min(rows.length, cols.length)) {
+                Tensor dense = product(u, v);
+                if (residualRows != null) {
+                    addResidual(dense, rows, cols, weight, residualRows);
+                }
+                out.put(weight, dense);
+                return;
+            }
+            out.put(ParameterNames.factorU(weight), u);
+            out.put(ParameterNames.factorV(weight), v);
+            if (residualRows != null) {
+                cutResidual(out, weight, residualRows, rows, cols);
+            }
+        }
+
+        /**
+         * The residual's rows that read a kept input and are not all zero over the kept columns, renumbered to the
+         * kept inputs; a residual left with no row is dropped.
+         */
+        private void cutResidual(TensorMap out, String weight, List<Integer> residualRows, int[] rows, int[] cols) {
+            Tensor residual = columns(w.get(weight), cols);
+            List<Integer> keptPositions = new ArrayList<>();
+            List<Integer> newRows = new ArrayList<>();
+            for (int p = 0; p < residualRows.size(); p++) {
+                int at = java.util.Arrays.binarySearch(rows, residualRows.get(p));
+                if (at >= 0 && !rowsZero(residual, p, p + 1)) {
+                    keptPositions.add(p);
+                    newRows.add(at);
+                }
+            }
+            if (!newRows.isEmpty()) {
+                out.put(weight, rows(residual, keptPositions.stream().mapToInt(Integer::intValue).toArray()));
+                this.residualRows.put(weight, newRows);
+            }
+        }
+
+        /** dense[i, j] += S[p, cols[j]] for each residual row p whose input rows[i] was kept. */
+        private void addResidual(Tensor dense, int[] rows, int[] cols, String weight, List<Integer> residualRows) {
+            Tensor residual = w.get(weight);
+            int n = (int) residual.shape()[1];
+            for (int p = 0; p < residualRows.size(); p++) {
+                int i = java.util.Arrays.binarySearch(rows, residualRows.get(p));
+                if (i < 0) {
+                    continue;
+                }
+                for (int j = 0; j < cols.length; j++) {
+                    dense.data()[i * cols.length + j] += residual.data()[p * n + cols[j]];
+                }
             }
         }
 

@@ -23,8 +23,11 @@ import java.util.Map;
 public record ModelState(EncoderSpec spec, TensorMap weights) {
 
     private static final int MAGIC = 0x434E4453; // "CNDS"
-    /** Version 2 adds the head size, each layer's kept heads and neurons, and the factorised matrices' ranks. */
-    private static final int VERSION = 2;
+    /**
+     * Version 2 added the head size, each layer's kept heads and neurons, and the factorised matrices' ranks;
+     * version 3 adds the rows of the sparse residuals.
+     */
+    private static final int VERSION = 3;
 
     public ModelState {
         for (ParameterNames.Shaped s : ParameterNames.all(spec)) {
@@ -55,6 +58,11 @@ public record ModelState(EncoderSpec spec, TensorMap weights) {
         long geometry = Integer.BYTES + 2L * Integer.BYTES * spec.layers() + Integer.BYTES;
         for (String name : spec.ranks().keySet()) {
             geometry += 2 + name.getBytes(StandardCharsets.UTF_8).length + Integer.BYTES;
+        }
+        geometry += Integer.BYTES;
+        for (Map.Entry<String, List<Integer>> residual : spec.residualRows().entrySet()) {
+            geometry += 2 + residual.getKey().getBytes(StandardCharsets.UTF_8).length
+                    + (long) Integer.BYTES * (1 + residual.getValue().size());
         }
         return 10L * Integer.BYTES + Double.BYTES + geometry + weights.serializedSize();
     }
@@ -89,18 +97,29 @@ public record ModelState(EncoderSpec spec, TensorMap weights) {
             out.writeUTF(rank.getKey());
             out.writeInt(rank.getValue());
         }
+        out.writeInt(spec.residualRows().size());
+        for (Map.Entry<String, List<Integer>> residual : spec.residualRows().entrySet()) {
+            out.writeUTF(residual.getKey());
+            out.writeInt(residual.getValue().size());
+            for (int row : residual.getValue()) {
+                out.writeInt(row);
+            }
+        }
         weights.writeTo(out);
     }
 
-    /** Reads version 2, and version 1 (uniform models, written before compression existed). */
+    /**
+     * Reads version 3, version 2 (no sparse residuals) and version 1 (uniform models, written before compression
+     * existed).
+     */
     public static ModelState readFrom(DataInputStream in) throws IOException {
         int magic = in.readInt();
         if (magic != MAGIC) {
             throw new IOException("not a Condense model state (magic " + Integer.toHexString(magic) + ")");
         }
         int version = in.readInt();
-        if (version != 1 && version != VERSION) {
-            throw new IOException("model state version " + version + " is not supported (expected 1 or " + VERSION
+        if (version < 1 || version > VERSION) {
+            throw new IOException("model state version " + version + " is not supported (expected 1 to " + VERSION
                     + ")");
         }
         int vocab = in.readInt();
@@ -126,8 +145,18 @@ public record ModelState(EncoderSpec spec, TensorMap weights) {
             for (int i = 0; i < factorised; i++) {
                 ranks.put(in.readUTF(), in.readInt());
             }
+            Map<String, List<Integer>> residualRows = new LinkedHashMap<>();
+            int residuals = version >= 3 ? in.readInt() : 0;
+            for (int i = 0; i < residuals; i++) {
+                String name = in.readUTF();
+                List<Integer> rows = new ArrayList<>();
+                for (int n = in.readInt(); rows.size() < n; ) {
+                    rows.add(in.readInt());
+                }
+                residualRows.put(name, rows);
+            }
             spec = new EncoderSpec(vocab, positions, types, hidden, layerCount, heads, ffn, eps, labels, headSize,
-                    layers, ranks);
+                    layers, ranks, residualRows);
         }
         return new ModelState(spec, TensorMap.readFrom(in));
     }

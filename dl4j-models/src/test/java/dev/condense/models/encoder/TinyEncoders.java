@@ -30,6 +30,21 @@ public final class TinyEncoders {
                         ParameterNames.ffnOut(0, "weight"), 2, ParameterNames.attentionOutput(2, "weight"), 3));
     }
 
+    /**
+     * The tiny layout as LoSparse leaves it (full layers): layer 0's query is rank 2 plus a residual on input rows 1,
+     * 4 and 6 only (shrunk), its FFN-out rank 3 plus a residual on all 12 rows; layer 1's attention output is rank 2
+     * with no residual and its FFN-in rank 2 plus a residual on all 8 rows.
+     */
+    public static EncoderSpec residualSpec() {
+        EncoderSpec uniform = spec();
+        return uniform.withGeometry(uniform.hidden(), uniform.layerShapes(), java.util.Map.of(
+                ParameterNames.query(0, "weight"), 2, ParameterNames.ffnOut(0, "weight"), 3,
+                ParameterNames.attentionOutput(1, "weight"), 2, ParameterNames.ffnIn(1, "weight"), 2), java.util.Map.of(
+                ParameterNames.query(0, "weight"), List.of(1, 4, 6),
+                ParameterNames.ffnOut(0, "weight"), java.util.stream.IntStream.range(0, 12).boxed().toList(),
+                ParameterNames.ffnIn(1, "weight"), java.util.stream.IntStream.range(0, 8).boxed().toList()));
+    }
+
     /** Weights ~ U(-0.5, 0.5), LayerNorm scales near 1, from a fixed seed. */
     public static ModelState randomState(EncoderSpec spec, long seed) {
         SplittableRandom r = new SplittableRandom(seed);

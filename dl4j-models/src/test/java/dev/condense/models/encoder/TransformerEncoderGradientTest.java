@@ -44,6 +44,21 @@ class TransformerEncoderGradientTest {
         checkGradients(enc);
     }
 
+    /**
+     * LoSparse's U·V + S: the residuals' gradients (including one on a subset of input rows, whose input gradient is
+     * scattered back), and the factors' beside them.
+     */
+    @Test
+    void everyWeightGradientMatchesFiniteDifferencesWithSparseResiduals() {
+        EncoderSpec spec = TinyEncoders.residualSpec();
+        TransformerEncoder enc = TransformerEncoder.of(TinyEncoders.randomState(spec, 12), DataType.DOUBLE, Set.of());
+        assertEquals(List.of(3L, 8L), List.of(enc.weights().get(ParameterNames.query(0, "weight")).shape()[0],
+                enc.weights().get(ParameterNames.query(0, "weight")).shape()[1]));
+        assertTrue(enc.weights().containsKey(ParameterNames.factorU(ParameterNames.query(0, "weight"))));
+        assertNull(enc.weights().get(ParameterNames.attentionOutput(1, "weight")));
+        checkGradients(enc);
+    }
+
     /** Gated factors, W = U·diag(z)·V: the gradient of every gate entry, and of the weights around it. */
     @Test
     void gateGradientsMatchFiniteDifferences() {

@@ -46,6 +46,28 @@ class FactoriserTest {
                 + factorised.weights().get(ParameterNames.factorV(FFN_IN)).size());
     }
 
+    /**
+     * LoSparse's split: low-rank factors are the truncated SVD, the residual holds the rest, so the model is
+     * unchanged and can still be pruned.
+     */
+    @Test
+    void lowRankPlusSparseKeepsTheFunctionAndPutsTheRestInTheResidual() {
+        ModelState dense = TinyEncoders.randomState(TinyEncoders.spec(), 44);
+        String query = ParameterNames.query(1, "weight");
+        ModelState split = Factoriser.lowRankPlusSparse(dense, Map.of(FFN_IN, 2, query, 3));
+        assertEquals(2, split.spec().rank(FFN_IN));
+        assertEquals(java.util.List.of(0, 1, 2, 3, 4, 5, 6, 7), split.spec().residualRows(FFN_IN));
+        assertTrue(split.spec().isPrunable());
+        INDArray w = NdArrays.fromTensor(dense.weights().get(FFN_IN), DataType.DOUBLE);
+        INDArray residual = NdArrays.fromTensor(split.weights().get(FFN_IN), DataType.DOUBLE);
+        assertEquals(0.0, w.sub(Svd.of(w).truncate(2).reconstruct()).sub(residual).amaxNumber().doubleValue(), 1e-6);
+        INDArray a = TransformerEncoder.of(dense, DataType.DOUBLE, Set.of()).forward(TinyEncoders.batch()).logits();
+        INDArray b = TransformerEncoder.of(split, DataType.DOUBLE, Set.of()).forward(TinyEncoders.batch()).logits();
+        assertEquals(0.0, a.sub(b).amaxNumber().doubleValue(), 1e-5);
+        assertFalse(Factoriser.factorise(dense, Map.of(FFN_IN, 2)).spec().isPrunable(),
+                "without its residual a factorised matrix has lost values pruning would need");
+    }
+
     @Test
     void refusesWhatItCannotFactorise() {
         ModelState dense = TinyEncoders.randomState(TinyEncoders.spec(), 43);

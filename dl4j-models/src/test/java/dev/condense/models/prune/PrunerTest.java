@@ -169,7 +169,8 @@ class PrunerTest {
         String bias = ParameterNames.query(0, "bias");
         Pruner pruner = new Pruner(new Pruner.Spec(List.of(new PruneGroup(Set.of(MatrixKind.QUERY), Set.of(0),
                 Granularity.ELEMENT, 0.5, true, Set.of())), ScoreMethod.MAGNITUDE,
-                new SparsitySchedule(SparsitySchedule.Kind.LINEAR, 0, 10, 1, 1), 0, 0, 0.5, 1, true, NuclearNorm.Penalty.OFF), SPEC);
+                new SparsitySchedule(SparsitySchedule.Kind.LINEAR, 0, 10, 1, 1), 0, 0, 0.5, 1, true, NuclearNorm.Penalty.OFF,
+                1.0), SPEC);
         TrainingState dense = pruner.initialize(TrainingState.start(TinyEncoders.randomState(SPEC, 6), Set.of()));
         TrainingState atTarget = new TrainingState(dense.model(), dense.extra(), dense.firstMoment(),
                 dense.secondMoment(), dense.scores(), dense.masks(), 10);
@@ -191,6 +192,48 @@ class PrunerTest {
         assertEquals(0.5, MaskSet.sparsity(pruned.masks().get(query)), 1e-12);
         assertArrayEquals(expected, pruned.model().weights().get(bias).data(), 1e-6f);
         assertTrue(pruned.scores().names().stream().noneMatch(BiasCompensation::isInputStatistic));
+    }
+
+    /**
+     * With a score decay d the accumulated Taylor scores are an exponential moving average over rounds: S ← d·S +
+     * round. An input unit important only in the first round loses its place to one important lately, which a plain
+     * sum would keep.
+     */
+    @Test
+    void aScoreDecayForgetsEarlyRoundsAsAMovingAverage() {
+        String query = ParameterNames.query(0, "weight");
+        PruneGroup rows = new PruneGroup(Set.of(MatrixKind.QUERY), Set.of(0), Granularity.INPUT, 0.5, true, Set.of());
+        SparsitySchedule late = new SparsitySchedule(SparsitySchedule.Kind.ONE_SHOT, 2, 2, 1, 1);
+        float[] early = {10, 10, 10, 10, 0, 0, 0, 0};
+        float[] recent = {0, 0, 0, 0, 6, 6, 6, 6};
+        for (double decay : new double[] {1.0, 0.5}) {
+            Pruner pruner = new Pruner(new Pruner.Spec(List.of(rows), ScoreMethod.TAYLOR, late, 0, 0, 0.5, 1, false,
+                    NuclearNorm.Penalty.OFF, decay), SPEC);
+            TrainingState state = pruner.initialize(TrainingState.start(TinyEncoders.randomState(SPEC, 8), Set.of()));
+            String key = pruner.slots().get(0).get(0).key();
+            state = pruner.updateMasks(atStep(state, 1), scores(key, early));
+            state = pruner.updateMasks(atStep(state, 2), scores(key, recent));
+            float[] expected = new float[8];
+            for (int i = 0; i < 8; i++) {
+                expected[i] = (float) (decay * early[i] + recent[i]);
+            }
+            assertArrayEquals(expected, state.scores().get(key).data(), 1e-6f);
+            float[] mask = state.masks().get(query).data();
+            boolean firstRowKept = mask[0] != 0;
+            assertEquals(decay == 1.0, firstRowKept, "decay " + decay + ": " + java.util.Arrays.toString(expected));
+        }
+        assertThrows(IllegalArgumentException.class, () -> new Pruner.Spec(List.of(rows), ScoreMethod.TAYLOR, late, 0,
+                0, 0.5, 1, false, NuclearNorm.Penalty.OFF, 0));
+    }
+
+    private static TrainingState atStep(TrainingState s, long step) {
+        return new TrainingState(s.model(), s.extra(), s.firstMoment(), s.secondMoment(), s.scores(), s.masks(), step);
+    }
+
+    private static TensorMap scores(String key, float[] values) {
+        TensorMap out = new TensorMap();
+        out.put(key, new Tensor(new long[] {values.length}, values.clone()));
+        return out;
     }
 
     @Test

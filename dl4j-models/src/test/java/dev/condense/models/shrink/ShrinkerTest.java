@@ -8,7 +8,9 @@ import dev.condense.models.encoder.TinyEncoders;
 import dev.condense.models.encoder.TransformerEncoder;
 import dev.condense.models.factor.Factoriser;
 import dev.condense.models.pretrained.MiniLm;
+import dev.condense.models.prune.Granularity;
 import dev.condense.models.prune.MaskSet;
+import dev.condense.models.prune.MatrixKind;
 import dev.condense.models.prune.PruneGroup;
 import dev.condense.models.prune.ScoreMethod;
 import dev.condense.models.prune.TestPruners;
@@ -76,6 +78,54 @@ class ShrinkerTest {
         assertEquals(0, small.spec().rank(ParameterNames.ffnOut(1, "weight")));
         // the multiplied-out product is rounded to float once, where the engine multiplies the factors in double
         assertSameFunction(factorised, small, TinyEncoders.batch(), DataType.DOUBLE, 1e-6);
+    }
+
+    /**
+     * LoSparse: half of each residual's input rows pruned (one residual pruned entirely) are cut out, and the
+     * smaller model computes what the masked one does; the saved counts are the factors, the kept rows and their
+     * indices.
+     */
+    @Test
+    void prunedResidualRowsAreCutOutAndAnEmptyResidualIsDropped() {
+        String ffnIn = ParameterNames.ffnIn(0, "weight");
+        String value = ParameterNames.value(1, "weight");
+        String ffnOut = ParameterNames.ffnOut(1, "weight");
+        ModelState split = Factoriser.lowRankPlusSparse(TinyEncoders.randomState(TinyEncoders.spec(), 33),
+                Map.of(ffnIn, 2, value, 3, ffnOut, 2));
+        ModelState masked = pruned(split, List.of(new PruneGroup(Set.of(MatrixKind.FFN_IN, MatrixKind.VALUE,
+                MatrixKind.FFN_OUT), Set.of(), Granularity.INPUT, 0.5, false, Set.of(ParameterNames.value(0,
+                "weight"), ParameterNames.ffnOut(0, "weight"), ParameterNames.ffnIn(1, "weight")))));
+        java.util.Arrays.fill(masked.weights().get(value).data(), 0f);
+        ModelState small = Shrinker.shrink(masked);
+
+        assertEquals(4, small.spec().residualRows(ffnIn).size(), "4 of 8 input rows");
+        assertEquals(6, small.spec().residualRows(ffnOut).size(), "6 of 12 neurons' rows");
+        assertEquals(null, small.spec().residualRows(value));
+        assertFalse(small.weights().contains(value));
+        assertEquals(12, small.spec().layer(1).ffn(), "a neuron is cut only when U's row is zero too");
+        assertSameFunction(masked, small, TinyEncoders.batch(), DataType.DOUBLE, 1e-10);
+
+        long layer0 = 4 * 8 * 8 + (2 * (8 + 12) + 4 * 12 + 4) + 12 * 8;
+        long layer1 = 3 * 8 * 8 + 3 * (8 + 8) + 8 * 12 + (2 * (12 + 8) + 6 * 8 + 6);
+        long expected = layer0 + layer1;
+        assertEquals(expected, ParameterCount.of(small).encoderMatrixValues());
+    }
+
+    /** A neuron whose row is zero in both U and the residual goes; the rank-3 factors of 2 rows are multiplied out. */
+    @Test
+    void aResidualIsAddedBackWhenItsFactorsAreMultipliedOut() {
+        String ffnOut = ParameterNames.ffnOut(0, "weight");
+        ModelState split = Factoriser.lowRankPlusSparse(TinyEncoders.randomState(TinyEncoders.spec(), 34),
+                Map.of(ffnOut, 3));
+        float[] u = split.weights().get(ParameterNames.factorU(ffnOut)).data();
+        float[] residual = split.weights().get(ffnOut).data();
+        java.util.Arrays.fill(u, 2 * 3, u.length, 0f);
+        java.util.Arrays.fill(residual, 2 * 8, residual.length, 0f);
+        ModelState small = Shrinker.shrink(split);
+        assertEquals(2, small.spec().layer(0).ffn());
+        assertEquals(0, small.spec().rank(ffnOut));
+        assertEquals(null, small.spec().residualRows(ffnOut));
+        assertSameFunction(split, small, TinyEncoders.batch(), DataType.DOUBLE, 1e-6);
     }
 
     /** The check: the real MiniLM, half its heads and neurons and a quarter of its hidden dimensions. */

@@ -26,6 +26,31 @@ class ModelStateTest {
         assertEquals(0.0, TinyEncoders.maxDiff(state.weights(), back.weights()), 0.0);
     }
 
+    @Test
+    void sparseResidualRowsSurviveTheWireForm() {
+        ModelState state = TinyEncoders.randomState(TinyEncoders.residualSpec(), 6);
+        byte[] bytes = state.toBytes();
+        assertEquals(state.serializedSize(), bytes.length);
+        ModelState back = ModelState.fromBytes(bytes);
+        assertEquals(state.spec(), back.spec());
+        assertEquals(List.of(1, 4, 6), back.spec().residualRows(ParameterNames.query(0, "weight")));
+        assertEquals(0.0, TinyEncoders.maxDiff(state.weights(), back.weights()), 0.0);
+    }
+
+    @Test
+    void aResidualNeedsAFactorisedMatrixAndIncreasingRowsInsideIt() {
+        EncoderSpec uniform = TinyEncoders.spec();
+        String query = ParameterNames.query(0, "weight");
+        IllegalArgumentException dense = assertThrows(IllegalArgumentException.class, () -> uniform.withGeometry(8,
+                uniform.layerShapes(), Map.of(), Map.of(query, List.of(0, 1))));
+        assertTrue(dense.getMessage().contains("has a sparse residual but is not factorised"), dense.getMessage());
+        IllegalArgumentException order = assertThrows(IllegalArgumentException.class, () -> uniform.withGeometry(8,
+                uniform.layerShapes(), Map.of(query, 2), Map.of(query, List.of(3, 1))));
+        assertTrue(order.getMessage().contains("must increase within 0..7; entry 1 is 1"), order.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> uniform.withGeometry(8, uniform.layerShapes(),
+                Map.of(query, 2), Map.of(query, List.of(8))));
+    }
+
     /** Teachers and checkpoints written before compression existed carry no geometry: they read as uniform. */
     @Test
     void readsTheUniformVersionOneFormat() throws Exception {

@@ -4,6 +4,7 @@ import dev.condense.models.distill.DistillSettings;
 import dev.condense.models.distill.DistillationObjective;
 import dev.condense.models.encoder.TransformerEncoder;
 import dev.condense.models.eval.ClassificationMetrics;
+import dev.condense.models.factor.Factoriser;
 import dev.condense.models.prune.MaskSet;
 import dev.condense.models.prune.Pruner;
 import dev.condense.models.prune.SparsityReport;
@@ -64,7 +65,7 @@ public final class PruneJob {
         checkpoints.bind(STAGE, s.identity(IDENTITY));
         String teacherPath = s.prune().teacher().isEmpty() ? runDir + "/teacher" : s.prune().teacher();
         ModelState teacher = ModelStore.load(conf, teacherPath);
-        ModelState initialStudent = studentStart(conf, s, teacher);
+        ModelState initialStudent = withLowRank(studentStart(conf, s, teacher), s.prune().lowRank(), log);
         Pruner pruner;
         try {
             pruner = new Pruner(s.prune().pruner(), initialStudent.spec());
@@ -145,6 +146,22 @@ public final class PruneJob {
             case PRETRAINED -> ModelStore.pretrained(conf, s.model().pretrained(), teacher.spec().numLabels(),
                     s.prune().training().seed());
         };
+    }
+
+    /**
+     * LoSparse's starting point when {@code prune.low-rank} is on: the selected matrices become their top-r SVD
+     * factors plus full residuals, which the pruning groups then prune.
+     */
+    static ModelState withLowRank(ModelState student, CondenseSettings.FixedRatio lowRank, Consumer<String> log) {
+        Map<String, Integer> ranks = lowRank.ranks(student.spec());
+        if (ranks.isEmpty()) {
+            return student;
+        }
+        long start = System.nanoTime();
+        ModelState split = Factoriser.lowRankPlusSparse(student, ranks);
+        log.accept(String.format("prune: %d matrices split into rank-%s factors plus sparse residuals (LoSparse) in "
+                + "%.1f s", ranks.size(), new java.util.TreeSet<>(ranks.values()), (System.nanoTime() - start) / 1e9));
+        return split;
     }
 
     /** Built on the executor: the teacher's engine from the broadcast bytes, once per task. */

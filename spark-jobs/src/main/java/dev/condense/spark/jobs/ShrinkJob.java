@@ -1,10 +1,8 @@
 package dev.condense.spark.jobs;
 
 import dev.condense.models.encoder.EncoderSpec;
-import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.eval.ClassificationMetrics;
 import dev.condense.models.factor.Factoriser;
-import dev.condense.models.prune.MatrixKind;
 import dev.condense.models.shrink.ParameterCount;
 import dev.condense.models.shrink.Shrinker;
 import dev.condense.models.state.ModelState;
@@ -17,7 +15,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -46,7 +43,7 @@ public final class ShrinkJob {
         ModelState pruned = ModelStore.load(conf, input);
         long start = System.nanoTime();
         ModelState small = Shrinker.shrink(pruned);
-        Map<String, Integer> ranks = fixedRatioRanks(small.spec(), s.shrink());
+        Map<String, Integer> ranks = s.shrink().factorise().ranks(small.spec());
         if (!ranks.isEmpty()) {
             small = Factoriser.factorise(small, ranks);
         }
@@ -75,6 +72,9 @@ public final class ShrinkJob {
         json.put("hidden", saved.spec().hidden());
         json.put("layers", layers(saved.spec()));
         json.put("ranks", saved.spec().ranks());
+        Map<String, Integer> residualRows = new LinkedHashMap<>();
+        saved.spec().residualRows().forEach((name, rows) -> residualRows.put(name, rows.size()));
+        json.put("residual_rows", residualRows);
         json.put("shrink_seconds", seconds);
         MetricsJson.write(conf, output + "/metrics.json", json);
         log.accept(String.format("shrink: %s → %s in %.1f s: hidden %d, heads per layer %s, neurons per layer %s, "
@@ -86,22 +86,6 @@ public final class ShrinkJob {
                 100.0 * after.encoderMatrixValues() / before.encoderMatrixValues(), metrics.accuracy(),
                 metrics.correct(), metrics.count()));
         return metrics;
-    }
-
-    /** Each selected encoder matrix's fixed-ratio rank, or none when {@code factorise.fraction} is 0. */
-    static Map<String, Integer> fixedRatioRanks(EncoderSpec spec, CondenseSettings.Shrink settings) {
-        Map<String, Integer> ranks = new TreeMap<>();
-        if (settings.factoriseFraction() == 0) {
-            return ranks;
-        }
-        for (ParameterNames.Shaped m : ParameterNames.encoderMatrices(spec)) {
-            MatrixKind kind = MatrixKind.ofWeight(m.name()).orElseThrow();
-            if (settings.factoriseKinds().contains(kind)) {
-                ranks.put(m.name(), Factoriser.rankForParameterFraction(m.shape()[0], m.shape()[1],
-                        settings.factoriseFraction()));
-            }
-        }
-        return ranks;
     }
 
     private static List<Map<String, Integer>> layers(EncoderSpec spec) {

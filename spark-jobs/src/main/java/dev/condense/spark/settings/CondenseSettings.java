@@ -1,12 +1,17 @@
 package dev.condense.spark.settings;
 
 import dev.condense.models.distill.DistillSettings;
+import dev.condense.models.encoder.EncoderSpec;
+import dev.condense.models.encoder.ParameterNames;
+import dev.condense.models.factor.Factoriser;
+import dev.condense.models.prune.MatrixKind;
 import dev.condense.models.prune.Pruner;
 import dev.condense.models.train.LearningRateSchedule;
 import dev.condense.models.train.OptimizerSettings;
 
 import java.io.Serializable;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -104,10 +109,11 @@ public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, 
 
     /**
      * The prune stage: what to prune and how ({@code pruner}), its own training loop, and soft movement's score
-     * learning-rate scale. {@code teacher} empty means the run's own teacher.
+     * learning-rate scale. {@code teacher} empty means the run's own teacher. With {@code lowRank} on, the student
+     * is LoSparse's U·V + S before pruning starts, and the groups prune the residuals S.
      */
-    public record Prune(String teacher, StudentStart studentStart, Pruner.Spec pruner, Training training,
-                        double scoreLearningRateScale) implements Serializable {
+    public record Prune(String teacher, StudentStart studentStart, FixedRatio lowRank, Pruner.Spec pruner,
+                        Training training, double scoreLearningRateScale) implements Serializable {
     }
 
     /** The student's initial weights: the teacher's, or the pretrained model's with a new head. */
@@ -129,7 +135,7 @@ public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, 
      * @param targetWarmupFraction  the share of the training steps over which the target falls from the initial
      *                              expected share to {@code target}
      */
-    public record Factorise(String model, String teacher, Set<dev.condense.models.prune.MatrixKind> kinds,
+    public record Factorise(String model, String teacher, Set<MatrixKind> kinds,
                             double target, double initialLogAlpha, double gateLearningRateScale,
                             double targetWarmupFraction, Training training)
             implements Serializable {
@@ -138,11 +144,37 @@ public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, 
     /**
      * The {@code shrink} stage: the model to shrink (empty: the run's pruned student) and the optional fixed-ratio
      * factorisation of its encoder matrices.
-     *
-     * @param factoriseFraction the share of each selected matrix's values its truncated-SVD factors may hold; 0
-     *                          leaves the matrices dense
      */
-    public record Shrink(String model, double factoriseFraction, Set<dev.condense.models.prune.MatrixKind> factoriseKinds)
-            implements Serializable {
+    public record Shrink(String model, FixedRatio factorise) implements Serializable {
+    }
+
+    /**
+     * A fixed-ratio truncated SVD of the selected encoder matrices: each keeps the largest rank whose two factors
+     * hold at most {@code fraction} of its values. 0 selects nothing.
+     */
+    public record FixedRatio(double fraction, Set<MatrixKind> kinds) implements Serializable {
+
+        public static final FixedRatio OFF = new FixedRatio(0, Set.of());
+
+        public FixedRatio {
+            kinds = Set.copyOf(kinds);
+        }
+
+        /**
+         * Each selected encoder matrix's rank, keyed by its dense name; empty when {@code fraction} is 0. Matrices
+         * the model already stores as factors are left as they are.
+         */
+        public Map<String, Integer> ranks(EncoderSpec spec) {
+            Map<String, Integer> ranks = new TreeMap<>();
+            if (fraction == 0) {
+                return ranks;
+            }
+            for (ParameterNames.Shaped m : ParameterNames.encoderMatrices(spec)) {
+                if (kinds.contains(MatrixKind.ofWeight(m.name()).orElseThrow()) && spec.rank(m.name()) == 0) {
+                    ranks.put(m.name(), Factoriser.rankForParameterFraction(m.shape()[0], m.shape()[1], fraction));
+                }
+            }
+            return ranks;
+        }
     }
 }

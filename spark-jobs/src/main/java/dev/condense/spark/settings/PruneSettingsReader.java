@@ -55,7 +55,7 @@ final class PruneSettingsReader {
                 soft.inRange("regular-scale", 0, Double.MAX_VALUE, true), soft.inRange("threshold", 0, 1, false),
                 soft.inRange("initial-score", -100, 100, true), r.bool("bias-compensation"),
                 new NuclearNorm.Penalty(r.at("nuclear-norm").inRange("lambda", 0, Double.MAX_VALUE, true),
-                        r.at("nuclear-norm").intAtLeast("rank", 1)));
+                        r.at("nuclear-norm").intAtLeast("rank", 1)), scoreDecay(r));
         for (String frozen : training.frozen()) {
             if (groups.stream().anyMatch(g -> g.kinds().contains(MatrixKind.EMBEDDINGS))
                     && frozen.startsWith("embeddings.")) {
@@ -65,8 +65,16 @@ final class PruneSettingsReader {
         }
         CondenseSettings.StudentStart studentStart = CondenseSettings.StudentStart.valueOf(
                 r.oneOf("student-start", Set.of("teacher", "pretrained")).toUpperCase(Locale.ROOT));
-        return new CondenseSettings.Prune(r.string("teacher"), studentStart, spec, training,
-                soft.positive("learning-rate-scale"));
+        return new CondenseSettings.Prune(r.string("teacher"), studentStart,
+                SettingsLoader.fixedRatio(r.at("low-rank")), spec, training, soft.positive("learning-rate-scale"));
+    }
+
+    private static double scoreDecay(SettingsReader r) {
+        double decay = r.inRange("score-decay", 0, 1, true);
+        if (decay == 0) {
+            throw r.bad("score-decay", decay, "a factor in (0, 1]: 1 sums every round's scores");
+        }
+        return decay;
     }
 
     private static PruneGroup group(SettingsReader g, ScoreMethod method) {

@@ -156,13 +156,17 @@ public final class SettingsLoader {
     }
 
     private static CondenseSettings.Shrink shrink(SettingsReader r) {
-        SettingsReader f = r.at("factorise");
-        double fraction = f.inRange("fraction", 0, 1, true);
-        Set<MatrixKind> kinds = encoderKinds(f);
+        return new CondenseSettings.Shrink(r.string("model"), fixedRatio(r.at("factorise")));
+    }
+
+    /** {@code fraction} and {@code kinds} of a fixed-ratio factorisation. */
+    static CondenseSettings.FixedRatio fixedRatio(SettingsReader r) {
+        double fraction = r.inRange("fraction", 0, 1, true);
+        Set<MatrixKind> kinds = encoderKinds(r);
         if (fraction > 0 && kinds.isEmpty()) {
-            throw f.bad("kinds", "[]", "at least one matrix kind to factorise");
+            throw r.bad("kinds", "[]", "at least one matrix kind to factorise");
         }
-        return new CondenseSettings.Shrink(r.string("model"), fraction, kinds);
+        return new CondenseSettings.FixedRatio(fraction, kinds);
     }
 
     private static CondenseSettings.Factorise factorise(SettingsReader r) {
@@ -180,7 +184,7 @@ public final class SettingsLoader {
     }
 
     /** {@code kinds}: encoder matrix kinds only (the six projections of a layer). */
-    private static Set<MatrixKind> encoderKinds(SettingsReader r) {
+    static Set<MatrixKind> encoderKinds(SettingsReader r) {
         Set<MatrixKind> kinds = new HashSet<>();
         for (String k : r.strings("kinds")) {
             kinds.add(MatrixKind.fromSetting(k).filter(MatrixKind::isEncoderMatrix)

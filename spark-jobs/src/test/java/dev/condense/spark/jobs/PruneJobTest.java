@@ -2,7 +2,9 @@ package dev.condense.spark.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.condense.models.eval.ClassificationMetrics;
 import dev.condense.models.pretrained.MiniLm;
+import dev.condense.models.shrink.ParameterCount;
 import dev.condense.models.prune.SparsityReport;
 import dev.condense.models.state.ModelState;
 import dev.condense.spark.SparkTestSession;
@@ -86,6 +88,57 @@ class PruneJobTest {
             assertEquals(0.5, zeroFraction(saved.weights().get(name).data()), 1e-9, name + " keeps its own top half");
         }
         assertEquals(0.0, zeroFraction(saved.weights().get("layer.0.attention.key.weight").data()), 1e-9);
+    }
+
+    /**
+     * LoSparse by configuration: the student starts as top-r factors plus full residuals, Taylor scores (a moving
+     * average over rounds) prune half of each residual's input rows, and {@code shrink} cuts those rows out while
+     * the model's predictions stay those of the masked student.
+     */
+    @Test
+    void loSparsePrunesTheResidualRowsAndShrinkCutsThemOut() throws Exception {
+        Path student = prune("ls", 64, 32, """
+                method = taylor
+                low-rank { fraction = 0.1, kinds = [value, ffn-in] }
+                score-decay = 0.5
+                groups = [ { kinds = [value, ffn-in], granularity = input, sparsity = 0.5, global = false } ]
+                schedule { kind = agp, start-step = 0, end-step = 4 }
+                """);
+        ModelState saved = ModelStore.load(sc.hadoopConfiguration(), student.toString());
+        String value = "layer.3.attention.value.weight";
+        String ffnIn = "layer.0.ffn.in.weight";
+        assertEquals(19, saved.spec().rank(value), "floor(0.1·384·384 / 768)");
+        assertEquals(30, saved.spec().rank(ffnIn), "floor(0.1·384·1536 / 1920)");
+        assertEquals(0, saved.spec().rank("layer.0.attention.query.weight"));
+        assertEquals(0.5, zeroRowFraction(saved.weights().get(value)), 1e-9);
+        assertEquals(0.5, zeroRowFraction(saved.weights().get(ffnIn)), 1e-9);
+
+        CondenseSettings s = SettingsLoader.load("", "test", List.of("data.dev=" + dir.resolve("ls-dev.tsv"),
+                "run.output=" + dir.resolve("runs"), "run.id=ls"));
+        ClassificationMetrics compressed = ShrinkJob.run(sc, s, line -> { });
+        ModelState small = ModelStore.load(sc.hadoopConfiguration(),
+                dir.resolve("runs").resolve("ls").resolve("compressed").toString());
+        assertEquals(192, small.spec().residualRows(value).size());
+        assertArrayEquals(new long[] {192, 1536}, small.weights().get(ffnIn).shape());
+        long perLayer = 4 * 384 * 384 + 2 * 384 * 1536 - 384 * 384 - 384 * 1536
+                + 19 * 768 + 192 * 384 + 192 + 30 * 1920 + 192 * 1536 + 192;
+        assertEquals(6 * perLayer, ParameterCount.of(small).encoderMatrixValues());
+        JsonNode m = new ObjectMapper().readTree(student.resolve("metrics.json").toFile());
+        assertEquals(m.get("accuracy").asDouble(), compressed.accuracy(), 1e-12,
+                "cutting zero rows out changes no prediction");
+    }
+
+    private static double zeroRowFraction(dev.condense.models.state.Tensor t) {
+        int cols = (int) t.shape()[1];
+        int zeroRows = 0;
+        for (int i = 0; i < t.shape()[0]; i++) {
+            boolean zero = true;
+            for (int j = 0; j < cols && zero; j++) {
+                zero = t.data()[i * cols + j] == 0f;
+            }
+            zeroRows += zero ? 1 : 0;
+        }
+        return (double) zeroRows / t.shape()[0];
     }
 
     private static double zeroFraction(float[] w) {
