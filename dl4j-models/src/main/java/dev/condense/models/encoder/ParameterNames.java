@@ -23,6 +23,12 @@ public final class ParameterNames {
      */
     public static final String HIDDEN_KEEP = "structure.hidden-keep";
 
+    /**
+     * The prefix of trainable extras that are Lagrange multipliers: exempt from weight decay, and trained at a
+     * constant rate of their own (see {@code OptimizerSettings#multiplierLearningRate}).
+     */
+    public static final String MULTIPLIER_PREFIX = "multipliers.";
+
     private ParameterNames() {
     }
 
@@ -169,11 +175,11 @@ public final class ParameterNames {
 
     /**
      * Biases, LayerNorm scales and shifts are conventionally exempt from weight decay, and so are trainable extras
-     * that are not model weights (the distillation layer map, learned pruning scores).
+     * that are not model weights (the distillation layer map, learned pruning scores, Lagrange multipliers).
      */
     public static boolean isDecayExempt(String name) {
         return name.endsWith(".bias") || name.endsWith(".gamma") || name.endsWith(".beta")
-                || name.startsWith("distill.") || name.startsWith("scores.");
+                || name.startsWith("distill.") || name.startsWith("scores.") || name.startsWith(MULTIPLIER_PREFIX);
     }
 
     /** A weight's name with its shape. */

@@ -10,12 +10,16 @@ import java.util.SplittableRandom;
  * ‖W‖_* (the sum of singular values) and its gradient at a cost quadratic in the matrix size: what the nuclear-norm
  * regulariser λ·Σ‖W‖_* needs, where an exact SVD of every encoder matrix at every step would be cubic.
  *
- * <p>The gradient ({@link #subgradient}): randomized subspace iteration (Halko, Martinsson &amp; Tropp, 2011) for the
- * top k singular triplets, warm-started from the previous step's right basis B [n, k], which changes little between
- * steps, so that one iteration per step suffices: Q = orth(W·B), B' = orth(Wᵀ·Q), and the SVD of the small
- * Qᵀ·W·B' [k, k] gives σ₁..σ_k, U_k = Q·U_c and V_k = B'·V_c. The result is U_k·V_kᵀ over the directions with
- * σ &gt; 0: the subgradient of ‖W‖_* restricted to the directions that dominate it (exact when rank W ≤ k). Cost
- * O(m·n·k) for the products and O((m + n)·k²) for the thin orthonormalisations.
+ * <p>The gradient ({@link #subgradient}) is the polar factor U·Vᵀ of W, which moves every singular value down by the
+ * same amount (that is what drives the small ones to zero). Randomized subspace iteration (Halko, Martinsson &amp;
+ * Tropp, 2011) gives the top k singular triplets, warm-started from the previous step's right basis B [n, k], which
+ * changes little between steps, so that one iteration per step suffices: Q = orth(W·B), B' = orth(Wᵀ·Q), and the SVD
+ * of the small Qᵀ·W·B' [k, k] gives σ₁..σ_k, U_k = Q·U_c and V_k = B'·V_c. Those directions enter exactly, as
+ * U_k·V_kᵀ. The tail R = W − U_k·Σ_k·V_kᵀ enters as R·√t / ‖R‖_F for its t = min(m, n) − k directions: its exact
+ * polar factor when the tail's singular values are equal, and otherwise a weight σ_i / rms(σ_tail) on each tail
+ * direction instead of 1, with the same total size √t. U_k·V_kᵀ alone would shrink only the dominant directions,
+ * which flattens the spectrum: the opposite of what the regulariser is for. Cost O(m·n·k) for the products and
+ * O((m + n)·k²) for the thin orthonormalisations; exact when rank W ≤ k (the tail is then zero).
  *
  * <p>The value ({@link #estimate}): stochastic Lanczos quadrature (Ubaru, Chen &amp; Saad, 2017) of
  * tr((WᵀW)^½) = ‖W‖_*, W taken so that WᵀW is the smaller Gram matrix: for each of p Rademacher probes v, s Lanczos steps on WᵀW from v/‖v‖ give a tridiagonal T
@@ -50,7 +54,7 @@ public final class NuclearNorm {
 
     /**
      * @param topSum   Σ_{i≤k} σ_i
-     * @param gradient U_k·V_kᵀ [m, n], in W's data type
+     * @param gradient U_k·V_kᵀ + √t·R/‖R‖_F [m, n] (see the class comment), in W's data type
      * @param basis    the right basis B' [n, k] to warm-start the next call with
      */
     public record Subgradient(double topSum, INDArray gradient, INDArray basis) {
@@ -82,7 +86,14 @@ public final class NuclearNorm {
         Svd top = small.truncate(Math.max(1, kept));
         INDArray uk = q.mmul(top.u());
         INDArray vk = b.mmul(top.vt().transpose());
-        return new Subgradient(top.s().sumNumber().doubleValue(), uk.mmul(vk.transpose()).castTo(w.dataType()), b);
+        INDArray gradient = uk.mmul(vk.transpose());
+        INDArray tail = a.sub(uk.mulRowVector(top.s()).mmul(vk.transpose()));
+        double tailNorm = tail.norm2Number().doubleValue();
+        int tailDirections = rank - top.rank();
+        if (tailDirections > 0 && tailNorm > 1e-9 * top.s().getDouble(0)) {
+            gradient.addi(tail.muli(Math.sqrt(tailDirections) / tailNorm));
+        }
+        return new Subgradient(top.s().sumNumber().doubleValue(), gradient.castTo(w.dataType()), b);
     }
 
     /** Stochastic Lanczos quadrature of ‖W‖_* with {@code probes} probes of {@code steps} Lanczos steps each. */

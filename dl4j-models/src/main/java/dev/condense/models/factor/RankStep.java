@@ -22,15 +22,16 @@ import java.util.SplittableRandom;
  * and the multipliers get the gradient that makes them rise while the budget is not met.
  *
  * <p>The gates' log α and the multipliers are trainable extras named {@code scores.rank/<weight>} and
- * {@code scores.rank-budget/lambda1|lambda2}: like learned pruning scores they skip weight decay, train at the
- * scores' learning-rate scale, and are averaged over replicas with the weights. The budget term is scaled by the
+ * {@code multipliers.rank-budget/lambda1|lambda2}. Both skip weight decay and are averaged over replicas with the
+ * weights; the gates train at the scores' learning-rate scale, the multipliers at their own constant rate (see
+ * {@link dev.condense.models.train.OptimizerSettings#multiplierLearningRate}). The budget term is scaled by the
  * batch size, because the data loss is a sum over the batch's examples.
  */
 public final class RankStep implements Serializable {
 
     public static final String LOG_ALPHA_PREFIX = "scores.rank/";
-    public static final String LAMBDA1 = "scores.rank-budget/lambda1";
-    public static final String LAMBDA2 = "scores.rank-budget/lambda2";
+    public static final String LAMBDA1 = ParameterNames.MULTIPLIER_PREFIX + "rank-budget/lambda1";
+    public static final String LAMBDA2 = ParameterNames.MULTIPLIER_PREFIX + "rank-budget/lambda2";
 
     private final RankBudget budget;
     private final long seed;

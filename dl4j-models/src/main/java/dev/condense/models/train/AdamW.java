@@ -46,7 +46,8 @@ public final class AdamW {
                 w.muli(1 - lr * settings.weightDecay());
             }
             // in place: the gradient buffer becomes the update, the moments advance
-            double rate = name.startsWith("scores.") ? lr * settings.scoreLearningRateScale() : lr;
+            double rate = name.startsWith(ParameterNames.MULTIPLIER_PREFIX) ? settings.multiplierLearningRate()
+                    : name.startsWith("scores.") ? lr * settings.scoreLearningRateScale() : lr;
             Nd4j.exec(new AdamUpdater(g, v.get(name), m.get(name), g, v.get(name), m.get(name), rate,
                     settings.beta1(), settings.beta2(), settings.epsilon(), Math.toIntExact(step - 1)));
             w.subi(g);

@@ -8,6 +8,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class HardConcreteTest {
 
@@ -59,6 +60,27 @@ class HardConcreteTest {
             double closedForm = HC.openProbability(Nd4j.createFromArray(la)).getDouble(0);
             assertEquals(closedForm, open, 0.005, "log α = " + la);
         }
+    }
+
+    /** The mean gate the final model uses, against the mean of 200,000 sampled gates. */
+    @Test
+    void theExpectedGateIsTheMeanOfSampledGates() {
+        int n = 200_000;
+        SplittableRandom r = new SplittableRandom(4);
+        double[] alphas = {-4.0, -2.4, 0.0, 1.5, 6.0};
+        INDArray expected = HC.expected(Nd4j.createFromArray(alphas));
+        for (int a = 0; a < alphas.length; a++) {
+            double[] u = new double[n];
+            for (int i = 0; i < n; i++) {
+                u[i] = r.nextDouble(1e-9, 1 - 1e-9);
+            }
+            double mean = HC.sample(Nd4j.valueArrayOf(new long[] {n}, alphas[a], DataType.DOUBLE),
+                    Nd4j.createFromArray(u)).z().meanNumber().doubleValue();
+            assertEquals(mean, expected.getDouble(a), 0.003, "log α = " + alphas[a]);
+        }
+        assertEquals(0.0, HC.deterministic(Nd4j.createFromArray(-2.4)).getDouble(0), 0.0,
+                "the usual rule closes this gate");
+        assertTrue(expected.getDouble(1) > 0.05, "though it was open on average during training");
     }
 
     @Test

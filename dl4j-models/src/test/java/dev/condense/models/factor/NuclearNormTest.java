@@ -29,6 +29,29 @@ class NuclearNormTest {
     }
 
     /**
+     * On the real MiniLM's full-rank matrices the gradient is close to the exact polar factor U·Vᵀ from a full SVD:
+     * the top 32 directions exactly, the other 352 through the flat-tail scaling of the remainder. Measured cosines:
+     * 0.80 (layer 0 query), 0.82 (layer 2 value), 0.94 (layer 3 FFN-in, layer 5 FFN-out); the top directions alone
+     * would give √(32/384) ≈ 0.29.
+     */
+    @Test
+    void theGradientOfAFullRankMatrixIsCloseToItsPolarFactor() throws Exception {
+        ModelState model = MiniLm.classifier(2, 1);
+        for (String name : new String[] {ParameterNames.query(0, "weight"), ParameterNames.ffnIn(3, "weight"),
+                ParameterNames.value(2, "weight"), ParameterNames.ffnOut(5, "weight")}) {
+            INDArray w = NdArrays.fromTensor(model.weights().get(name), DataType.DOUBLE);
+            Svd svd = Svd.of(w);
+            INDArray polar = svd.u().mmul(svd.vt());
+            INDArray g = NuclearNorm.subgradient(w, 32, null, 6, 3).gradient();
+            double cosine = g.mul(polar).sumNumber().doubleValue() / (g.norm2Number().doubleValue()
+                    * polar.norm2Number().doubleValue());
+            assertTrue(cosine > 0.75, name + ": cosine " + cosine);
+            assertEquals(polar.norm2Number().doubleValue(), g.norm2Number().doubleValue(),
+                    0.01 * polar.norm2Number().doubleValue(), "the same size as U·Vᵀ, √384");
+        }
+    }
+
+    /**
      * The real MiniLM's matrices (full rank, slowly decaying spectra): stochastic Lanczos quadrature with 8 probes of
      * 40 steps is within 3% of the exact norm, and follows it when the weights shrink; on their rank-100
      * truncations 32 probes are within 5%.

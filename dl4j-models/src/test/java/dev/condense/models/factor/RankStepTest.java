@@ -86,10 +86,20 @@ class RankStepTest {
         ModelState cut = Factoriser.applyGates(result.state().model(), logAlpha, HardConcrete.DEFAULT);
         int kept = cut.spec().ranks().values().stream().mapToInt(Integer::intValue).sum();
         assertTrue(kept < 4 * 8, "closed directions are cut out: " + cut.spec().ranks());
+        logAlpha.forEach((name, la) -> assertEquals(Math.max(1, Math.round(HardConcrete.DEFAULT.openProbability(la)
+                .sumNumber().doubleValue())), cut.spec().rank(name), name + " keeps its expected count"));
 
+        // the cut model is the gated one with each kept gate at its mean and the others shut
         TransformerEncoder gated = TransformerEncoder.of(result.state().model(), DataType.DOUBLE, Set.of());
         Map<String, INDArray> z = new TreeMap<>();
-        logAlpha.forEach((name, la) -> z.put(name, HardConcrete.DEFAULT.deterministic(la)));
+        logAlpha.forEach((name, la) -> {
+            INDArray mean = HardConcrete.DEFAULT.expected(la);
+            INDArray shut = mean.mul(0.0);
+            for (int i : Factoriser.keptDirections(la, HardConcrete.DEFAULT)) {
+                shut.putScalar(i, mean.getDouble(i));
+            }
+            z.put(name, shut);
+        });
         gated.gates(z);
         INDArray expected = gated.forward(batch).logits();
         INDArray actual = TransformerEncoder.of(cut, DataType.DOUBLE, Set.of()).forward(batch).logits();

@@ -1,5 +1,6 @@
 package dev.condense.models.train;
 
+import dev.condense.models.encoder.ParameterNames;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -54,5 +55,25 @@ class AdamWTest {
         // the bias is exempt from decay: two steps of the same gradient 1 move it by ≈ lr each
         double expected = 0.5 - 0.1 * 0.99 - 0.1 * 0.98;
         assertEquals(expected, bias.getDouble(0), 1e-5);
+    }
+
+    /**
+     * A Lagrange multiplier steps at its own constant rate, with no decay: where the schedule has the weights
+     * nearly still (here early in a warm-up, as late in the decay) it still moves by its full rate.
+     */
+    @Test
+    void multipliersStepAtTheirOwnConstantRate() {
+        OptimizerSettings s = new OptimizerSettings(new LearningRateSchedule(0.1, 100, 200), 0.9, 0.999, 1e-8, 0.5,
+                0, Set.of(), 10.0, 0.03);
+        String lambda = ParameterNames.MULTIPLIER_PREFIX + "budget/lambda1";
+        INDArray multiplier = Nd4j.createFromArray(2.0f);
+        INDArray weight = Nd4j.createFromArray(2.0f);
+        new AdamW(s).step(Map.of(lambda, multiplier, "x.weight", weight),
+                Map.of(lambda, Nd4j.createFromArray(1.0f), "x.weight", Nd4j.createFromArray(1.0f)),
+                Map.of(lambda, Nd4j.zeros(DataType.FLOAT, 1), "x.weight", Nd4j.zeros(DataType.FLOAT, 1)),
+                Map.of(lambda, Nd4j.zeros(DataType.FLOAT, 1), "x.weight", Nd4j.zeros(DataType.FLOAT, 1)), 1);
+        // Adam's first step moves by its rate: 0.03 for the multiplier; the weight by 0.1·(1/100) after decay
+        assertEquals(2.0 - 0.03, multiplier.getDouble(0), 1e-6);
+        assertEquals(2.0 * (1 - 0.001 * 0.5) - 0.001, weight.getDouble(0), 1e-6);
     }
 }

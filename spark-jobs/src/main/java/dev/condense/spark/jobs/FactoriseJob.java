@@ -89,7 +89,7 @@ public final class FactoriseJob {
                 .withExtra(DistillationObjective.initialExtras(gated.spec(), distill))
                 .withExtra(RankStep.initialExtras(gated.spec(), budget, f.initialLogAlpha()));
         Broadcast<byte[]> teacherBytes = sc.broadcast(teacher.toBytes());
-        OptimizerSettings optimizer = t.optimizer(f.gateLearningRateScale());
+        OptimizerSettings optimizer = t.optimizer(f.gateLearningRateScale(), f.multiplierLearningRate());
         double initialShare = budget.expectedShare(RankStep.logAlpha(initial.extra(), budget));
         RankStep ranks = new RankStep(budget, t.seed(), initialShare,
                 Math.round(f.targetWarmupFraction() * t.totalSteps()));
@@ -179,12 +179,11 @@ public final class FactoriseJob {
         return f.kinds().contains(MatrixKind.ofWeight(m.name()).orElseThrow());
     }
 
-    /** The share of the reference values the deterministic gates would keep now. */
+    /** The share of the reference values the gates would keep if training ended now. */
     private static double keptShare(Map<String, INDArray> logAlpha, RankBudget budget) {
         double kept = 0;
         for (RankBudget.Matrix m : budget.matrices()) {
-            INDArray z = budget.gates().deterministic(logAlpha.get(m.weight()));
-            kept += (m.in() + m.out()) * z.gt(0.0).castTo(z.dataType()).sumNumber().doubleValue();
+            kept += (m.in() + m.out()) * Factoriser.keptDirections(logAlpha.get(m.weight()), budget.gates()).length;
         }
         return kept / budget.referenceValues();
     }

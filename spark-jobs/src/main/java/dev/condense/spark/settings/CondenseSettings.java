@@ -101,9 +101,15 @@ public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, 
         }
 
         public OptimizerSettings optimizer(double scoreLearningRateScale) {
+            return optimizer(scoreLearningRateScale, OptimizerSettings.DEFAULT_MULTIPLIER_LEARNING_RATE);
+        }
+
+        /** With Lagrange multipliers trained at {@code multiplierLearningRate}, outside the schedule. */
+        public OptimizerSettings optimizer(double scoreLearningRateScale, double multiplierLearningRate) {
             long warmup = Math.round(warmupFraction * totalSteps());
             return new OptimizerSettings(new LearningRateSchedule(learningRate, warmup, totalSteps()), adamBeta1,
-                    adamBeta2, adamEpsilon, weightDecay, maxGradNorm, frozen, scoreLearningRateScale);
+                    adamBeta2, adamEpsilon, weightDecay, maxGradNorm, frozen, scoreLearningRateScale,
+                    multiplierLearningRate);
         }
     }
 
@@ -131,13 +137,14 @@ public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, 
      * @param teacher         the distillation teacher; empty: the run's {@code <run>/teacher}
      * @param target          the share of the teacher's encoder-matrix values the whole result may keep
      * @param initialLogAlpha every gate's starting log α
-     * @param gateLearningRateScale how much faster than the weights the gates and the budget's multipliers learn
+     * @param gateLearningRateScale how much faster than the weights the gates learn
+     * @param multiplierLearningRate the budget's multipliers' constant learning rate
      * @param targetWarmupFraction  the share of the training steps over which the target falls from the initial
      *                              expected share to {@code target}
      */
     public record Factorise(String model, String teacher, Set<MatrixKind> kinds,
                             double target, double initialLogAlpha, double gateLearningRateScale,
-                            double targetWarmupFraction, Training training)
+                            double multiplierLearningRate, double targetWarmupFraction, Training training)
             implements Serializable {
     }
 

@@ -180,7 +180,8 @@ public final class SettingsLoader {
         }
         return new CondenseSettings.Factorise(r.string("model"), r.string("teacher"), kinds, target,
                 r.inRange("initial-log-alpha", -20, 20, true), r.positive("gate-learning-rate-scale"),
-                r.inRange("target-warmup-fraction", 0, 1, true), training(r.at("training")));
+                r.positive("multiplier-learning-rate"), r.inRange("target-warmup-fraction", 0, 1, true),
+                training(r.at("training")));
     }
 
     /** {@code kinds}: encoder matrix kinds only (the six projections of a layer). */

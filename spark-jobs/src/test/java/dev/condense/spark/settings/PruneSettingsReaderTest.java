@@ -66,6 +66,29 @@ class PruneSettingsReaderTest {
         assertTrue(e.getMessage().startsWith("setting condense.prune.nuclear-norm.lambda = -1"), e.getMessage());
     }
 
+    /** LoSparse's settings: off and summing by default; a decay of 0 or a fraction above 1 names its key. */
+    @Test
+    void loSparseSettingsAreOffByDefaultAndChecked() {
+        CondenseSettings.Prune defaults = SettingsLoader.load("", "t", List.of()).prune();
+        assertEquals(0.0, defaults.lowRank().fraction(), 0.0);
+        assertEquals(1.0, defaults.pruner().scoreDecay(), 0.0);
+        CondenseSettings.Prune on = SettingsLoader.load("", "t", List.of("prune.low-rank.fraction=0.1",
+                "prune.low-rank.kinds=[ffn-in]", "prune.score-decay=0.5")).prune();
+        assertEquals(0.5, on.pruner().scoreDecay(), 0.0);
+        assertEquals(java.util.Set.of(dev.condense.models.prune.MatrixKind.FFN_IN), on.lowRank().kinds());
+        for (String bad : List.of("prune.score-decay=0", "prune.low-rank.fraction=1.5",
+                "prune.low-rank.kinds=[embeddings]")) {
+            String key = bad.substring(0, bad.indexOf('='));
+            SettingsException e = assertThrows(SettingsException.class, () -> SettingsLoader.load("", "t",
+                    List.of(bad)));
+            assertTrue(e.getMessage().startsWith("setting condense." + key), e.getMessage());
+        }
+        SettingsException rate = assertThrows(SettingsException.class, () -> SettingsLoader.load("", "t",
+                List.of("factorise.multiplier-learning-rate=0")));
+        assertTrue(rate.getMessage().startsWith("setting condense.factorise.multiplier-learning-rate"),
+                rate.getMessage());
+    }
+
     @Test
     void anOutOfRangeSparsityNamesItsGroupKey() {
         SettingsException e = assertThrows(SettingsException.class,
