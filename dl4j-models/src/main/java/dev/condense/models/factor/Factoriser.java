@@ -71,6 +71,27 @@ public final class Factoriser {
                 weights);
     }
 
+    /**
+     * The [in, out] matrix an encoder projection computes with, however it is stored: dense, U·V, or U·V plus its
+     * sparse residual's rows (LoSparse), in double precision. For reports (spectra), not for the training loop.
+     */
+    public static INDArray effectiveMatrix(ModelState model, String weight) {
+        EncoderSpec spec = model.spec();
+        if (spec.rank(weight) == 0) {
+            return NdArrays.fromTensor(model.weights().get(weight), DataType.DOUBLE);
+        }
+        INDArray product = NdArrays.fromTensor(model.weights().get(ParameterNames.factorU(weight)), DataType.DOUBLE)
+                .mmul(NdArrays.fromTensor(model.weights().get(ParameterNames.factorV(weight)), DataType.DOUBLE));
+        java.util.List<Integer> rows = spec.residualRows(weight);
+        if (rows != null) {
+            INDArray residual = NdArrays.fromTensor(model.weights().get(weight), DataType.DOUBLE);
+            for (int p = 0; p < rows.size(); p++) {
+                product.getRow(rows.get(p)).addi(residual.getRow(p));
+            }
+        }
+        return product;
+    }
+
     private static INDArray[] factors(String name, Tensor dense, int rank) {
         if (dense.shape().length != 2) {
             throw new IllegalArgumentException("'" + name + "' is not a matrix");

@@ -61,6 +61,7 @@ class FactoriserTest {
         INDArray w = NdArrays.fromTensor(dense.weights().get(FFN_IN), DataType.DOUBLE);
         INDArray residual = NdArrays.fromTensor(split.weights().get(FFN_IN), DataType.DOUBLE);
         assertEquals(0.0, w.sub(Svd.of(w).truncate(2).reconstruct()).sub(residual).amaxNumber().doubleValue(), 1e-6);
+        assertEquals(0.0, Factoriser.effectiveMatrix(split, FFN_IN).sub(w).amaxNumber().doubleValue(), 1e-6);
         INDArray a = TransformerEncoder.of(dense, DataType.DOUBLE, Set.of()).forward(TinyEncoders.batch()).logits();
         INDArray b = TransformerEncoder.of(split, DataType.DOUBLE, Set.of()).forward(TinyEncoders.batch()).logits();
         assertEquals(0.0, a.sub(b).amaxNumber().doubleValue(), 1e-5);

@@ -104,6 +104,8 @@ class ShrinkerTest {
         assertFalse(small.weights().contains(value));
         assertEquals(12, small.spec().layer(1).ffn(), "a neuron is cut only when U's row is zero too");
         assertSameFunction(masked, small, TinyEncoders.batch(), DataType.DOUBLE, 1e-10);
+        assertEquals(0.0, Factoriser.effectiveMatrix(masked, ffnIn).sub(Factoriser.effectiveMatrix(small, ffnIn))
+                .amaxNumber().doubleValue(), 1e-6, "the compact residual's rows land where they were");
 
         long layer0 = 4 * 8 * 8 + (2 * (8 + 12) + 4 * 12 + 4) + 12 * 8;
         long layer1 = 3 * 8 * 8 + 3 * (8 + 8) + 8 * 12 + (2 * (12 + 8) + 6 * 8 + 6);

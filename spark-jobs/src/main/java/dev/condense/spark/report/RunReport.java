@@ -3,14 +3,13 @@ package dev.condense.spark.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.condense.models.encoder.ParameterNames;
+import dev.condense.models.factor.Factoriser;
 import dev.condense.models.factor.Svd;
 import dev.condense.models.shrink.ParameterCount;
 import dev.condense.models.state.ModelState;
-import dev.condense.models.state.NdArrays;
 import dev.condense.spark.io.HadoopFiles;
 import dev.condense.spark.jobs.ModelStore;
 import org.apache.hadoop.conf.Configuration;
-import org.nd4j.linalg.api.buffer.DataType;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -76,7 +75,7 @@ public final class RunReport {
         accuracyAgainstValues(out, metrics, models);
         losses(out, metrics);
         if (metrics.containsKey("student") && metrics.get("student").has("sparsity_per_matrix")) {
-            sparsity(out, metrics.get("student"));
+            sparsity(out, metrics.get("student"), !models.get("student").spec().residualRows().isEmpty());
         }
         if (metrics.containsKey("factorised")) {
             ranks(out, metrics.get("factorised"));
@@ -126,7 +125,8 @@ public final class RunReport {
         }
     }
 
-    private static void sparsity(StringBuilder out, JsonNode student) {
+    /** @param residuals whether the student is LoSparse's U·V + S, whose pruning groups prune the residuals S */
+    private static void sparsity(StringBuilder out, JsonNode student, boolean residuals) {
         List<String> labels = new ArrayList<>();
         List<Double> values = new ArrayList<>();
         student.get("sparsity_per_matrix").fields().forEachRemaining(e -> {
@@ -135,8 +135,9 @@ public final class RunReport {
                 values.add(e.getValue().asDouble());
             }
         });
-        out.append("<h2>Sparsity per matrix (pruned student)</h2>").append(Svg.bars(
-                "share of each encoder matrix's entries pruned", labels, values, 1.0, "sparsity"));
+        out.append("<h2>Sparsity per matrix (pruned student)</h2>").append(Svg.bars(residuals
+                ? "share of each sparse residual's entries pruned (LoSparse: the low-rank factors stay)"
+                : "share of each encoder matrix's entries pruned", labels, values, 1.0, "sparsity"));
     }
 
     private static void ranks(StringBuilder out, JsonNode factorised) {
@@ -159,7 +160,8 @@ public final class RunReport {
         out.append("<h2>Singular values before and after pruning</h2>");
         for (String name : List.of(ParameterNames.query(0, "weight"), ParameterNames.ffnIn(2, "weight"),
                 ParameterNames.ffnOut(5, "weight"))) {
-            if (!teacher.weights().contains(name) || !student.weights().contains(name)) {
+            if (!ParameterNames.encoderMatrices(teacher.spec()).stream().anyMatch(m -> m.name().equals(name))
+                    || !ParameterNames.encoderMatrices(student.spec()).stream().anyMatch(m -> m.name().equals(name))) {
                 continue;
             }
             Map<String, List<Double>> series = new LinkedHashMap<>();
@@ -169,8 +171,9 @@ public final class RunReport {
         }
     }
 
+    /** The singular values of the matrix the model computes with (U·V + S for a LoSparse student). */
     private static List<Double> spectrum(ModelState model, String name) {
-        double[] s = Svd.of(NdArrays.fromTensor(model.weights().get(name), DataType.DOUBLE)).s().toDoubleVector();
+        double[] s = Svd.of(Factoriser.effectiveMatrix(model, name)).s().toDoubleVector();
         List<Double> out = new ArrayList<>();
         for (double v : s) {
             out.add(v);
