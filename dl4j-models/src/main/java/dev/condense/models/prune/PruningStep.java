@@ -214,7 +214,8 @@ public final class PruningStep implements Serializable {
                 INDArray basis = nuclearBases.get(name);
                 NuclearNorm.Subgradient sub = NuclearNorm.subgradient(w, k, basis, basis == null ? 3 : 1,
                         name.hashCode());
-                nuclearBases.put(name, sub.basis());
+                // the basis outlives the step: out of the step's workspace, which the next step reuses
+                nuclearBases.put(name, sub.basis().detach());
                 g.addi(sub.gradient().castTo(g.dataType()).muli(nuclearNorm.lambda()));
             });
         }

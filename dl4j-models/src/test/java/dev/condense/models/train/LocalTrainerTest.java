@@ -3,16 +3,24 @@ package dev.condense.models.train;
 import dev.condense.models.encoder.Batch;
 import dev.condense.models.encoder.EncoderSpec;
 import dev.condense.models.encoder.ParameterNames;
+import dev.condense.models.factor.NuclearNorm;
+import dev.condense.models.prune.Granularity;
 import dev.condense.models.prune.MaskSet;
+import dev.condense.models.prune.MatrixKind;
+import dev.condense.models.prune.PruneGroup;
 import dev.condense.models.prune.Pruner;
 import dev.condense.models.prune.ScoreMethod;
+import dev.condense.models.prune.SparsitySchedule;
 import dev.condense.models.prune.TestPruners;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.encoder.TinyEncoders;
+import dev.condense.models.state.NdArrays;
 import dev.condense.models.state.TensorMap;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
 
 import java.util.Collections;
+import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -57,6 +65,31 @@ class LocalTrainerTest {
                 Collections.nCopies(2, b).iterator(), 2).state();
         assertEquals(0.0, TinyEncoders.maxDiff(whole.model().weights(), halves.model().weights()));
         assertEquals(0.0, TinyEncoders.maxDiff(whole.secondMoment(), halves.secondMoment()));
+    }
+
+    /**
+     * The nuclear norm's warm-started basis is carried from one step to the next, across the step workspace that
+     * every step reopens: several steps run, and the penalty changes what they learn.
+     */
+    @Test
+    void theNuclearNormPenaltyCarriesItsBasisAcrossSteps() {
+        ModelState model = TinyEncoders.randomState(TinyEncoders.spec(), 21);
+        Pruner.Spec spec = new Pruner.Spec(List.of(new PruneGroup(Set.of(MatrixKind.QUERY, MatrixKind.FFN_IN),
+                Set.of(), Granularity.ELEMENT, 0.5, true, Set.of())), ScoreMethod.MAGNITUDE,
+                new SparsitySchedule(SparsitySchedule.Kind.ONE_SHOT, 0, 0, 1, 1), 0, 0, 0.5, 1, false,
+                new NuclearNorm.Penalty(0.5, 4), 1.0);
+        Pruner withPenalty = new Pruner(spec, model.spec());
+        Pruner without = TestPruners.oneShot(spec.groups(), ScoreMethod.MAGNITUDE, model.spec());
+        TrainingState start = withPenalty.initialize(TrainingState.start(model, Set.of()));
+        Batch b = TinyEncoders.batch();
+        TrainingState penalised = new LocalTrainer(settings(), Objective.crossEntropy(), withPenalty.step())
+                .train(start, Collections.nCopies(4, b).iterator(), 4).state();
+        TrainingState plain = new LocalTrainer(settings(), Objective.crossEntropy(), without.step())
+                .train(start, Collections.nCopies(4, b).iterator(), 4).state();
+        String ffnIn = ParameterNames.ffnIn(1, "weight");
+        assertTrue(TinyEncoders.maxDiff(penalised.model().weights(), plain.model().weights()) > 1e-4);
+        assertTrue(NuclearNorm.exact(NdArrays.fromTensor(penalised.model().weights().get(ffnIn), DataType.DOUBLE))
+                < NuclearNorm.exact(NdArrays.fromTensor(plain.model().weights().get(ffnIn), DataType.DOUBLE)));
     }
 
     @Test
