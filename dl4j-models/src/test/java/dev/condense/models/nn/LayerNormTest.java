@@ -69,4 +69,25 @@ class LayerNormTest {
             assertEquals(0.0, dBeta.getDouble(pruned), 0.0);
         }
     }
+
+    /** The fused float path against the broadcast path in double, on a view (a column slice) and on a plain matrix. */
+    @Test
+    void theFusedFloatPathAgreesWithTheBroadcastPath() {
+        Nd4j.getRandom().setSeed(3);
+        INDArray wide = Nd4j.rand(DataType.FLOAT, 7, 48).muli(4).subi(1);
+        INDArray gamma = Nd4j.rand(DataType.FLOAT, 24).addi(0.5);
+        INDArray beta = Nd4j.rand(DataType.FLOAT, 24);
+        for (INDArray x : new INDArray[] {wide.get(NDArrayIndex.all(), NDArrayIndex.interval(10, 34)),
+                wide.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 24)).dup('c')}) {
+            LayerNorm.Result fused = LayerNorm.forward(x, gamma, beta, EPS);
+            LayerNorm.Result reference = LayerNorm.forward(x.castTo(DataType.DOUBLE), gamma.castTo(DataType.DOUBLE),
+                    beta.castTo(DataType.DOUBLE), EPS);
+            assertEquals(0.0, fused.output().castTo(DataType.DOUBLE).sub(reference.output()).amaxNumber()
+                    .doubleValue(), 1e-5);
+            assertEquals(0.0, fused.normalized().castTo(DataType.DOUBLE).sub(reference.normalized()).amaxNumber()
+                    .doubleValue(), 1e-5);
+            assertEquals(0.0, fused.invStd().castTo(DataType.DOUBLE).sub(reference.invStd()).amaxNumber()
+                    .doubleValue(), 1e-5 * reference.invStd().amaxNumber().doubleValue());
+        }
+    }
 }
