@@ -10,6 +10,7 @@ import dev.condense.models.factor.HardConcrete;
 import dev.condense.models.factor.RankBudget;
 import dev.condense.models.factor.RankStep;
 import dev.condense.models.prune.MatrixKind;
+import dev.condense.models.shrink.FlopCount;
 import dev.condense.models.shrink.ParameterCount;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.train.LocalTrainer;
@@ -127,6 +128,7 @@ public final class FactoriseJob {
         json.put("teacher_encoder_matrix_values", budget.referenceValues());
         json.put("encoder_matrix_share_of_teacher", (double) counts.encoderMatrixValues() / budget.referenceValues());
         json.put("target", f.target());
+        json.put("forward_flops_128_tokens", FlopCount.of(result, MetricsJson.FLOP_LENGTH).total());
         json.put("parameters", counts.total());
         json.put("ranks", result.spec().ranks());
         json.put("full_ranks", gated.spec().ranks());

@@ -15,6 +15,13 @@ import java.util.Map;
 /** Writes {@code metrics.json}: accuracy, loss and confusion counts by label name, plus whatever the job adds. */
 public final class MetricsJson {
 
+    /**
+     * The sequence length at which metrics.json reports a model's forward FLOPs ({@code forward_flops_128_tokens}):
+     * the tokenizer's usual maximum, so the attention term is counted at its largest.
+     */
+    public static final int FLOP_LENGTH = 128;
+
+
     private MetricsJson() {
     }
 

@@ -3,6 +3,7 @@ package dev.condense.spark.jobs;
 import dev.condense.models.encoder.EncoderSpec;
 import dev.condense.models.eval.ClassificationMetrics;
 import dev.condense.models.factor.Factoriser;
+import dev.condense.models.shrink.FlopCount;
 import dev.condense.models.shrink.ParameterCount;
 import dev.condense.models.shrink.Shrinker;
 import dev.condense.models.state.ModelState;
@@ -67,6 +68,8 @@ public final class ShrinkJob {
         json.put("encoder_matrix_nonzero", after.encoderMatrixNonZeros());
         json.put("encoder_matrix_fraction_of_input", (double) after.encoderMatrixValues()
                 / before.encoderMatrixValues());
+        json.put("forward_flops_128_tokens", FlopCount.of(saved, MetricsJson.FLOP_LENGTH).total());
+        json.put("input_forward_flops_128_tokens", FlopCount.of(pruned, MetricsJson.FLOP_LENGTH).total());
         json.put("parameters", after.total());
         json.put("input_parameters", before.total());
         json.put("hidden", saved.spec().hidden());

@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.factor.Factoriser;
 import dev.condense.models.factor.Svd;
+import dev.condense.models.shrink.FlopCount;
 import dev.condense.models.shrink.ParameterCount;
 import dev.condense.models.state.ModelState;
 import dev.condense.spark.io.HadoopFiles;
+import dev.condense.spark.jobs.MetricsJson;
 import dev.condense.spark.jobs.ModelStore;
 import org.apache.hadoop.conf.Configuration;
 
@@ -88,13 +90,15 @@ public final class RunReport {
 
     private static void stageTable(StringBuilder out, Map<String, JsonNode> metrics, Map<String, ModelState> models) {
         out.append("<h2>Stages</h2><table><tr><th>stage</th><th>dev accuracy</th><th>encoder-matrix values</th>"
-                + "<th>non-zero</th><th>all parameters</th></tr>");
+                + "<th>non-zero</th><th>all parameters</th><th>GFLOPs per 128-token sequence</th></tr>");
         metrics.forEach((stage, m) -> {
             ParameterCount c = ParameterCount.of(models.get(stage));
             out.append("<tr><td>").append(STAGES.get(stage)).append("</td><td>")
                     .append(String.format(java.util.Locale.ROOT, "%.2f%%", 100 * m.get("accuracy").asDouble()))
                     .append("</td><td>").append(Svg.num(c.encoderMatrixValues())).append("</td><td>")
                     .append(Svg.num(c.encoderMatrixNonZeros())).append("</td><td>").append(Svg.num(c.total()))
+                    .append("</td><td>").append(String.format(java.util.Locale.ROOT, "%.2f",
+                            FlopCount.of(models.get(stage), MetricsJson.FLOP_LENGTH).total() / 1e9))
                     .append("</td></tr>");
         });
         out.append("</table>");

@@ -96,6 +96,10 @@ class ShrinkJobTest {
         assertEquals(6L * (4 * 288 * 192 + 2 * 288 * 768), m.get("encoder_matrix_values").asLong());
         assertEquals(10_616_832L, m.get("input_encoder_matrix_values").asLong());
         assertEquals(0, m.get("ranks").size());
+        // FLOPs at 128 tokens: projections 2·values per token, attention 4·128·width per token and layer
+        double flops = 128 * (2.0 * 6 * (4 * 288 * 192 + 2 * 288 * 768) + 6 * 4.0 * 128 * 192) + 2.0 * 288 * 2;
+        assertEquals(flops, m.get("forward_flops_128_tokens").asDouble(), 1.0);
+        assertTrue(m.get("input_forward_flops_128_tokens").asDouble() > 2 * flops);
     }
 
     @Test
