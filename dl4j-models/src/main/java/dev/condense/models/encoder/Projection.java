@@ -4,6 +4,7 @@ import dev.condense.models.nn.Linear;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -30,7 +31,7 @@ final class Projection {
     }
 
     private static int[] residualRows(EncoderSpec spec, String weight) {
-        java.util.List<Integer> rows = spec.residualRows(weight);
+        List<Integer> rows = spec.residualRows(weight);
         if (rows == null) {
             return null;
         }

@@ -10,8 +10,12 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 
 /**
  * Replaces dense encoder matrices by the two factors of their truncated SVD, W ≈ (U·√s)·(√s·Vᵀ), recording each
@@ -27,7 +31,7 @@ public final class Factoriser {
         EncoderSpec spec = model.spec();
         Map<String, Integer> all = new TreeMap<>(spec.ranks());
         TensorMap weights = new TensorMap();
-        java.util.Set<String> done = new java.util.HashSet<>();
+        Set<String> done = new HashSet<>();
         for (Map.Entry<String, Tensor> e : model.weights().asMap().entrySet()) {
             String name = e.getKey();
             Integer rank = ranks.get(name);
@@ -59,13 +63,13 @@ public final class Factoriser {
         ModelState factorised = factorise(model, ranks);
         EncoderSpec spec = factorised.spec();
         TensorMap weights = factorised.weights().copy();
-        Map<String, java.util.List<Integer>> residualRows = new TreeMap<>(spec.residualRows());
+        Map<String, List<Integer>> residualRows = new TreeMap<>(spec.residualRows());
         ranks.forEach((name, rank) -> {
             INDArray dense = NdArrays.fromTensor(model.weights().get(name), DataType.DOUBLE);
             INDArray u = NdArrays.fromTensor(weights.get(ParameterNames.factorU(name)), DataType.DOUBLE);
             INDArray v = NdArrays.fromTensor(weights.get(ParameterNames.factorV(name)), DataType.DOUBLE);
             weights.put(name, NdArrays.toTensor(dense.sub(u.mmul(v)).castTo(DataType.FLOAT)));
-            residualRows.put(name, java.util.stream.IntStream.range(0, (int) dense.rows()).boxed().toList());
+            residualRows.put(name, IntStream.range(0, (int) dense.rows()).boxed().toList());
         });
         return new ModelState(spec.withGeometry(spec.hidden(), spec.layerShapes(), spec.ranks(), residualRows),
                 weights);
@@ -82,7 +86,7 @@ public final class Factoriser {
         }
         INDArray product = NdArrays.fromTensor(model.weights().get(ParameterNames.factorU(weight)), DataType.DOUBLE)
                 .mmul(NdArrays.fromTensor(model.weights().get(ParameterNames.factorV(weight)), DataType.DOUBLE));
-        java.util.List<Integer> rows = spec.residualRows(weight);
+        List<Integer> rows = spec.residualRows(weight);
         if (rows != null) {
             INDArray residual = NdArrays.fromTensor(model.weights().get(weight), DataType.DOUBLE);
             for (int p = 0; p < rows.size(); p++) {
@@ -143,7 +147,7 @@ public final class Factoriser {
         int n = (int) alpha.length();
         long count = Math.max(1, Math.min(n, Math.round(gates.openProbability(alpha).sumNumber().doubleValue())));
         double[] values = alpha.reshape(n).toDoubleVector();
-        return java.util.stream.IntStream.range(0, n).boxed()
+        return IntStream.range(0, n).boxed()
                 .sorted((a, b) -> Double.compare(values[b], values[a]))
                 .limit(count).mapToInt(Integer::intValue).sorted().toArray();
     }

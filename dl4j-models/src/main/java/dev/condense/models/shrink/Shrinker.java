@@ -7,8 +7,12 @@ import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.IntPredicate;
+import java.util.stream.IntStream;
 
 /**
  * Turns a structurally pruned model into the physically smaller model that computes the same function: pruned
@@ -41,7 +45,7 @@ public final class Shrinker {
         int[] hidden = w.contains(ParameterNames.HIDDEN_KEEP)
                 ? indices(spec.hidden(), i -> w.get(ParameterNames.HIDDEN_KEEP).data()[i] != 0)
                 : all(spec.hidden());
-        Cutter cut = new Cutter(spec, w, new java.util.TreeMap<>());
+        Cutter cut = new Cutter(spec, w, new TreeMap<>());
         TensorMap out = new TensorMap();
         for (String table : List.of(ParameterNames.WORD_EMBEDDINGS, ParameterNames.POSITION_EMBEDDINGS,
                 ParameterNames.TYPE_EMBEDDINGS)) {
@@ -77,7 +81,7 @@ public final class Shrinker {
         }
         out.put(ParameterNames.CLASSIFIER_WEIGHT, cut.rows(w.get(ParameterNames.CLASSIFIER_WEIGHT), hidden));
         out.put(ParameterNames.CLASSIFIER_BIAS, w.get(ParameterNames.CLASSIFIER_BIAS).copy());
-        java.util.Map<String, Integer> ranks = new java.util.TreeMap<>(spec.ranks());
+        Map<String, Integer> ranks = new TreeMap<>(spec.ranks());
         ranks.keySet().removeIf(name -> !out.contains(ParameterNames.factorU(name)));
         return new ModelState(spec.withGeometry(hidden.length, shapes, ranks, cut.residualRows()), out);
     }
@@ -148,7 +152,7 @@ public final class Shrinker {
     }
 
     private static int[] indices(int n, IntPredicate keep) {
-        return java.util.stream.IntStream.range(0, n).filter(keep).toArray();
+        return IntStream.range(0, n).filter(keep).toArray();
     }
 
     private static int[] all(int n) {
@@ -159,7 +163,7 @@ public final class Shrinker {
      * Copies the kept rows, columns and entries out of a model's tensors, collecting the rows each surviving sparse
      * residual keeps in {@code residualRows}.
      */
-    private record Cutter(EncoderSpec spec, TensorMap w, java.util.Map<String, List<Integer>> residualRows) {
+    private record Cutter(EncoderSpec spec, TensorMap w, Map<String, List<Integer>> residualRows) {
 
         /**
          * A projection's kept input rows and output columns, dense or through its factors. Factors whose rank would
@@ -199,7 +203,7 @@ public final class Shrinker {
             List<Integer> keptPositions = new ArrayList<>();
             List<Integer> newRows = new ArrayList<>();
             for (int p = 0; p < residualRows.size(); p++) {
-                int at = java.util.Arrays.binarySearch(rows, residualRows.get(p));
+                int at = Arrays.binarySearch(rows, residualRows.get(p));
                 if (at >= 0 && !rowsZero(residual, p, p + 1)) {
                     keptPositions.add(p);
                     newRows.add(at);
@@ -216,7 +220,7 @@ public final class Shrinker {
             Tensor residual = w.get(weight);
             int n = (int) residual.shape()[1];
             for (int p = 0; p < residualRows.size(); p++) {
-                int i = java.util.Arrays.binarySearch(rows, residualRows.get(p));
+                int i = Arrays.binarySearch(rows, residualRows.get(p));
                 if (i < 0) {
                     continue;
                 }
