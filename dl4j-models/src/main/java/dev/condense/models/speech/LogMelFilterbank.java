@@ -2,6 +2,8 @@ package dev.condense.models.speech;
 
 import org.jtransforms.fft.DoubleFFT_1D;
 
+import java.util.Arrays;
+
 /**
  * Log-mel filterbank features of a mono waveform, the input of a speech encoder: frames of {@code windowSamples}
  * every {@code hopSamples} (25 ms and 10 ms at 16 kHz), a Hann window, the power spectrum of a zero-padded
@@ -62,7 +64,7 @@ public record LogMelFilterbank(int sampleRate, int windowSamples, int hopSamples
         double[] buffer = new double[fftSize];
         double[] power = new double[fftSize / 2 + 1];
         for (int f = 0; f < frames; f++) {
-            java.util.Arrays.fill(buffer, 0);
+            Arrays.fill(buffer, 0);
             int start = f * hopSamples;
             for (int i = 0; i < windowSamples; i++) {
                 buffer[i] = wave[start + i] * window[i];
