@@ -116,7 +116,10 @@ public final class Pruner implements Serializable {
     public TrainingState updateMasks(TrainingState state, TensorMap increments) {
         TensorMap scoreSums = withoutInputStatistics(increments);
         TensorMap roundScores = spec.method() == ScoreMethod.MOVEMENT ? signalToNoise(scoreSums) : scoreSums;
-        TensorMap scores = state.scores().copy().scale(spec.scoreDecay()).accumulate(roundScores, false);
+        TensorMap previous = state.scores().copy();
+        // a decay of 1 (the default) keeps the plain sum: no pass over every element score to multiply by 1
+        TensorMap scores = (spec.scoreDecay() == 1 ? previous : previous.scale(spec.scoreDecay()))
+                .accumulate(roundScores, false);
         TensorMap structureMasks = new TensorMap();
         for (int g = 0; g < slots.size(); g++) {
             PruneGroup group = spec.groups().get(g);
