@@ -23,6 +23,10 @@ import java.util.TreeMap;
  * rows): {@code residualRows} lists, for each such matrix, the input rows S still has, in increasing order. S is
  * stored under the dense weight's own name with one row per listed input, so a residual whose rows were cut out
  * stays a small dense matrix. Before shrinking every row is listed.
+ *
+ * <p>A <em>speech</em> model ({@code speech} non-null) replaces the word and segment embeddings by an acoustic
+ * front end, {@link Speech}; its layers are the same, so pruning, distillation, factorisation and shrinking
+ * treat it exactly as a text model. {@code vocabSize} and {@code typeVocabSize} are then unused (1).
  */
 public record EncoderSpec(
         int vocabSize,
@@ -37,7 +41,22 @@ public record EncoderSpec(
         int headSize,
         List<LayerShape> layerShapes,
         Map<String, Integer> ranks,
-        Map<String, List<Integer>> residualRows) implements Serializable {
+        Map<String, List<Integer>> residualRows,
+        Speech speech) implements Serializable {
+
+    /**
+     * A speech model's front end and head. Log-mel frames of {@code features} bins pass two stride-2 convolutions
+     * over time (kernel 3, GELU after each) to {@code channels} and then {@code hidden} channels, one position per
+     * four frames; learned position embeddings and a LayerNorm follow, as in the text model. With {@code ctc} the
+     * classifier is applied at every position (the logits of CTC over {@code numLabels} symbols, blank first);
+     * otherwise to the mean over positions, as for text.
+     */
+    public record Speech(int features, int channels, boolean ctc) implements Serializable {
+        public Speech {
+            requirePositive("speech features", features);
+            requirePositive("speech channels", channels);
+        }
+    }
 
     /** The heads and feed-forward neurons one layer keeps. */
     public record LayerShape(int heads, int ffn) implements Serializable {
@@ -82,6 +101,14 @@ public record EncoderSpec(
         requireResidualRows(residualRows, ranks, matrices);
     }
 
+    /** A text model. */
+    public EncoderSpec(int vocabSize, int maxPositions, int typeVocabSize, int hidden, int layers, int heads, int ffn,
+                       double layerNormEps, int numLabels, int headSize, List<LayerShape> layerShapes,
+                       Map<String, Integer> ranks, Map<String, List<Integer>> residualRows) {
+        this(vocabSize, maxPositions, typeVocabSize, hidden, layers, heads, ffn, layerNormEps, numLabels, headSize,
+                layerShapes, ranks, residualRows, null);
+    }
+
     /** Without sparse residuals. */
     public EncoderSpec(int vocabSize, int maxPositions, int typeVocabSize, int hidden, int layers, int heads, int ffn,
                        double layerNormEps, int numLabels, int headSize, List<LayerShape> layerShapes,
@@ -102,9 +129,20 @@ public record EncoderSpec(
         return new EncoderSpec(30522, 512, 2, 384, 6, 12, 1536, 1e-12, numLabels);
     }
 
+    /** A uniform speech model of {@code hidden} split into {@code heads} equal heads. */
+    public static EncoderSpec speech(Speech speech, int maxPositions, int hidden, int layers, int heads, int ffn,
+                                     int numLabels) {
+        return new EncoderSpec(1, maxPositions, 1, hidden, layers, heads, ffn, 1e-5, numLabels,
+                evenHeadSize(hidden, heads), uniformShapes(layers, heads, ffn), Map.of(), Map.of(), speech);
+    }
+
+    public boolean isSpeech() {
+        return speech != null;
+    }
+
     public EncoderSpec withNumLabels(int labels) {
         return new EncoderSpec(vocabSize, maxPositions, typeVocabSize, hidden, layers, heads, ffn, layerNormEps,
-                labels, headSize, layerShapes, ranks, residualRows);
+                labels, headSize, layerShapes, ranks, residualRows, speech);
     }
 
     /**
@@ -119,7 +157,7 @@ public record EncoderSpec(
     public EncoderSpec withGeometry(int newHidden, List<LayerShape> shapes, Map<String, Integer> newRanks,
                                     Map<String, List<Integer>> newResidualRows) {
         return new EncoderSpec(vocabSize, maxPositions, typeVocabSize, newHidden, layers, heads, ffn, layerNormEps,
-                numLabels, headSize, shapes, newRanks, newResidualRows);
+                numLabels, headSize, shapes, newRanks, newResidualRows, speech);
     }
 
     public LayerShape layer(int index) {

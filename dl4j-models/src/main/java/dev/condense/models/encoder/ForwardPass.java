@@ -13,7 +13,7 @@ public interface ForwardPass {
 
     Batch batch();
 
-    /** [batch, labels]. */
+    /** [batch, labels], or [batch·length, labels] when the model classifies every position (CTC). */
     INDArray logits();
 
     /** layers + 1 hidden states, [batch·length, hidden] each. */

@@ -14,6 +14,12 @@ public final class ParameterNames {
     public static final String TYPE_EMBEDDINGS = "embeddings.type";
     public static final String EMBEDDING_NORM_GAMMA = "embeddings.norm.gamma";
     public static final String EMBEDDING_NORM_BETA = "embeddings.norm.beta";
+    /** A speech model's first convolution, [3·features, channels], and its bias. */
+    public static final String CONV1_WEIGHT = "frontend.conv1.weight";
+    public static final String CONV1_BIAS = "frontend.conv1.bias";
+    /** A speech model's second convolution, [3·channels, hidden], and its bias. */
+    public static final String CONV2_WEIGHT = "frontend.conv2.weight";
+    public static final String CONV2_BIAS = "frontend.conv2.bias";
     public static final String CLASSIFIER_WEIGHT = "classifier.weight";
     public static final String CLASSIFIER_BIAS = "classifier.bias";
 
@@ -69,7 +75,8 @@ public final class ParameterNames {
     }
 
     /**
-     * Every weight of the spec, in a fixed order (embeddings, layers, classifier) with its shape. A layer that kept
+     * Every weight of the spec, in a fixed order (embeddings or the speech front end, layers, classifier) with its
+     * shape. A layer that kept
      * no heads has no query, key, value or attention-output matrix and no query, key or value bias (its attention
      * block adds only the output bias); one that kept no neurons likewise keeps only its FFN-out bias. A factorised
      * matrix appears as its two factors (see {@link #factorU}), followed by its sparse residual, if any, under the
@@ -78,9 +85,18 @@ public final class ParameterNames {
     public static List<Shaped> all(EncoderSpec s) {
         List<Shaped> out = new ArrayList<>();
         int h = s.hidden();
-        out.add(new Shaped(WORD_EMBEDDINGS, s.vocabSize(), h));
-        out.add(new Shaped(POSITION_EMBEDDINGS, s.maxPositions(), h));
-        out.add(new Shaped(TYPE_EMBEDDINGS, s.typeVocabSize(), h));
+        if (s.isSpeech()) {
+            int c = s.speech().channels();
+            out.add(new Shaped(CONV1_WEIGHT, 3L * s.speech().features(), c));
+            out.add(new Shaped(CONV1_BIAS, c));
+            out.add(new Shaped(CONV2_WEIGHT, 3L * c, h));
+            out.add(new Shaped(CONV2_BIAS, h));
+            out.add(new Shaped(POSITION_EMBEDDINGS, s.maxPositions(), h));
+        } else {
+            out.add(new Shaped(WORD_EMBEDDINGS, s.vocabSize(), h));
+            out.add(new Shaped(POSITION_EMBEDDINGS, s.maxPositions(), h));
+            out.add(new Shaped(TYPE_EMBEDDINGS, s.typeVocabSize(), h));
+        }
         out.add(new Shaped(EMBEDDING_NORM_GAMMA, h));
         out.add(new Shaped(EMBEDDING_NORM_BETA, h));
         for (int l = 0; l < s.layers(); l++) {

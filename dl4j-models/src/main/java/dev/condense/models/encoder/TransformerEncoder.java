@@ -22,11 +22,10 @@ import static dev.condense.models.encoder.ParameterNames.CLASSIFIER_WEIGHT;
 import static dev.condense.models.encoder.ParameterNames.EMBEDDING_NORM_BETA;
 import static dev.condense.models.encoder.ParameterNames.EMBEDDING_NORM_GAMMA;
 import static dev.condense.models.encoder.ParameterNames.POSITION_EMBEDDINGS;
-import static dev.condense.models.encoder.ParameterNames.TYPE_EMBEDDINGS;
-import static dev.condense.models.encoder.ParameterNames.WORD_EMBEDDINGS;
 
 /**
- * A BERT-layout encoder with mean pooling and a linear classifier, computed with hand-written ND4J forward and
+ * A BERT-layout encoder with mean pooling and a linear classifier (or, for CTC, a classifier at every position) over
+ * word pieces or, through a convolutional front end, log-mel frames ({@link InputLayer}), computed with hand-written ND4J forward and
  * backward passes: GEMMs and batched matmuls do the work, with no graph interpreter in between. Gradients are
  * checked against finite differences (and float32 outputs against onnxruntime) in the tests.
  */
@@ -38,6 +37,7 @@ public final class TransformerEncoder implements Encoder {
     private final EncoderSpec spec;
     private final Map<String, INDArray> weights;
     private final Set<String> frozen;
+    private final InputLayer input;
     private final List<EncoderLayer> layers = new ArrayList<>();
     /** Gate vectors z of factorised matrices, by dense weight name: empty unless ranks are being learned. */
     private final Map<String, INDArray> gates = new LinkedHashMap<>();
@@ -48,6 +48,7 @@ public final class TransformerEncoder implements Encoder {
         this.spec = spec;
         this.weights = weights;
         this.frozen = Set.copyOf(frozen);
+        this.input = InputLayer.of(spec, weights);
         for (int l = 0; l < spec.layers(); l++) {
             layers.add(new EncoderLayer(l, spec, weights, gates));
         }
@@ -80,7 +81,7 @@ public final class TransformerEncoder implements Encoder {
             throw new IllegalArgumentException("hidden mask has " + keep.length() + " entries, the model "
                     + spec.hidden() + " dimensions");
         }
-        this.keepHidden = keep == null ? null : keep.castTo(weights.get(WORD_EMBEDDINGS).dataType());
+        this.keepHidden = keep == null ? null : keep.castTo(dtype());
     }
 
     /**
@@ -96,7 +97,12 @@ public final class TransformerEncoder implements Encoder {
             }
         });
         gates.clear();
-        values.forEach((name, z) -> gates.put(name, z.castTo(weights.get(WORD_EMBEDDINGS).dataType())));
+        values.forEach((name, z) -> gates.put(name, z.castTo(dtype())));
+    }
+
+    /** The weights' data type: every weight has the one the engine was built with. */
+    private DataType dtype() {
+        return weights.get(POSITION_EMBEDDINGS).dataType();
     }
 
     @Override
@@ -133,7 +139,7 @@ public final class TransformerEncoder implements Encoder {
 
     @Override
     public Pass forward(Batch batch) {
-        DataType dtype = weights.get(WORD_EMBEDDINGS).dataType();
+        DataType dtype = dtype();
         int b = batch.size();
         int len = batch.length();
         if (len > spec.maxPositions()) {
@@ -141,9 +147,9 @@ public final class TransformerEncoder implements Encoder {
         }
         INDArray mask = Nd4j.create(batch.mask(), new long[] {b, len}, 'c').castTo(dtype);
         INDArray keyBias = mask.rsub(1.0).muli(PAD_BIAS);
-        INDArray embedded = Embedding.lookup(weights.get(WORD_EMBEDDINGS), batch.ids())
-                .addi(Embedding.lookup(weights.get(POSITION_EMBEDDINGS), positions(b, len)))
-                .addi(Embedding.lookup(weights.get(TYPE_EMBEDDINGS), batch.typeIds()));
+        InputLayer.Pass inputs = input.forward(batch);
+        INDArray embedded = inputs.output()
+                .add(Embedding.lookup(weights.get(POSITION_EMBEDDINGS), positions(b, len)));
         LayerNorm.Result embNorm = LayerNorm.forward(embedded, weights.get(EMBEDDING_NORM_GAMMA),
                 weights.get(EMBEDDING_NORM_BETA), spec.layerNormEps(), keepHidden);
         List<EncoderLayer.Cache> caches = new ArrayList<>(layers.size());
@@ -158,8 +164,9 @@ public final class TransformerEncoder implements Encoder {
         }
         INDArray pooling = poolingMatrix(batch, dtype);
         INDArray pooled = Nd4j.gemm(pooling, x, false, false);
-        INDArray logits = Linear.forward(pooled, weights.get(CLASSIFIER_WEIGHT), weights.get(CLASSIFIER_BIAS));
-        return new Pass(batch, logits, hidden, pooled, pooling, embNorm, caches);
+        INDArray logits = Linear.forward(perPosition() ? x : pooled, weights.get(CLASSIFIER_WEIGHT),
+                weights.get(CLASSIFIER_BIAS));
+        return new Pass(batch, logits, hidden, pooled, pooling, inputs, embNorm, caches);
     }
 
     @Override
@@ -172,9 +179,10 @@ public final class TransformerEncoder implements Encoder {
                 : grads.computeIfAbsent(name, n -> (weights.containsKey(n) ? weights.get(n) : gateOf(n)).ulike()
                 .assign(0));
 
-        INDArray dPooled = Linear.backward(pass.pooled(), weights.get(CLASSIFIER_WEIGHT), dLogits,
+        INDArray headInput = perPosition() ? pass.hiddenStates().get(layers.size()) : pass.pooled();
+        INDArray dHeadInput = Linear.backward(headInput, weights.get(CLASSIFIER_WEIGHT), dLogits,
                 grad.apply(CLASSIFIER_WEIGHT), grad.apply(CLASSIFIER_BIAS), true);
-        INDArray dx = Nd4j.gemm(pass.pooling, dPooled, true, false);
+        INDArray dx = perPosition() ? dHeadInput : Nd4j.gemm(pass.pooling, dHeadInput, true, false);
         for (int l = layers.size() - 1; l >= 0; l--) {
             addExtra(dx, dHiddenExtra, l + 1);
             dx = layers.get(l).backward(pass.caches.get(l), dx, grad, batch.size(), batch.length());
@@ -182,7 +190,8 @@ public final class TransformerEncoder implements Encoder {
         addExtra(dx, dHiddenExtra, 0);
         INDArray dEmbedded = LayerNorm.backward(pass.embNorm, dx, weights.get(EMBEDDING_NORM_GAMMA),
                 grad.apply(EMBEDDING_NORM_GAMMA), grad.apply(EMBEDDING_NORM_BETA));
-        embeddingGradients(batch, dEmbedded, grad);
+        input.backward(pass.inputs, batch, dEmbedded, grad);
+        positionGradients(batch, dEmbedded, grad);
         return grads;
     }
 
@@ -195,16 +204,13 @@ public final class TransformerEncoder implements Encoder {
         throw new IllegalStateException("no weight or gate named '" + gradientName + "'");
     }
 
-    private void embeddingGradients(Batch batch, INDArray dEmbedded,
-                                    java.util.function.Function<String, INDArray> grad) {
-        INDArray dWord = grad.apply(WORD_EMBEDDINGS);
-        if (dWord != null) {
-            Embedding.scatterAdd(dWord, batch.ids(), dEmbedded);
-        }
-        INDArray dType = grad.apply(TYPE_EMBEDDINGS);
-        if (dType != null) {
-            Embedding.scatterAdd(dType, batch.typeIds(), dEmbedded);
-        }
+    /** Whether the classifier reads every position (CTC) rather than their mean. */
+    private boolean perPosition() {
+        return spec.isSpeech() && spec.speech().ctc();
+    }
+
+    private void positionGradients(Batch batch, INDArray dEmbedded,
+                                   java.util.function.Function<String, INDArray> grad) {
         INDArray dPos = grad.apply(POSITION_EMBEDDINGS);
         if (dPos != null) {
             INDArray perPosition = dEmbedded.reshape('c', batch.size(), batch.length(), spec.hidden()).sum(0);
@@ -251,16 +257,18 @@ public final class TransformerEncoder implements Encoder {
         private final List<INDArray> hidden;
         private final INDArray pooled;
         private final INDArray pooling;
+        private final InputLayer.Pass inputs;
         private final LayerNorm.Result embNorm;
         private final List<EncoderLayer.Cache> caches;
 
         private Pass(Batch batch, INDArray logits, List<INDArray> hidden, INDArray pooled, INDArray pooling,
-                     LayerNorm.Result embNorm, List<EncoderLayer.Cache> caches) {
+                     InputLayer.Pass inputs, LayerNorm.Result embNorm, List<EncoderLayer.Cache> caches) {
             this.batch = batch;
             this.logits = logits;
             this.hidden = hidden;
             this.pooled = pooled;
             this.pooling = pooling;
+            this.inputs = inputs;
             this.embNorm = embNorm;
             this.caches = caches;
         }

@@ -47,8 +47,16 @@ public final class Shrinker {
                 : all(spec.hidden());
         Cutter cut = new Cutter(spec, w, new TreeMap<>());
         TensorMap out = new TensorMap();
-        for (String table : List.of(ParameterNames.WORD_EMBEDDINGS, ParameterNames.POSITION_EMBEDDINGS,
-                ParameterNames.TYPE_EMBEDDINGS)) {
+        if (spec.isSpeech()) {
+            out.put(ParameterNames.CONV1_WEIGHT, w.get(ParameterNames.CONV1_WEIGHT).copy());
+            out.put(ParameterNames.CONV1_BIAS, w.get(ParameterNames.CONV1_BIAS).copy());
+            out.put(ParameterNames.CONV2_WEIGHT, cut.columns(w.get(ParameterNames.CONV2_WEIGHT), hidden));
+            out.put(ParameterNames.CONV2_BIAS, cut.entries(w.get(ParameterNames.CONV2_BIAS), hidden));
+        }
+        List<String> tables = spec.isSpeech() ? List.of(ParameterNames.POSITION_EMBEDDINGS)
+                : List.of(ParameterNames.WORD_EMBEDDINGS, ParameterNames.POSITION_EMBEDDINGS,
+                ParameterNames.TYPE_EMBEDDINGS);
+        for (String table : tables) {
             out.put(table, cut.columns(w.get(table), hidden));
         }
         for (String norm : List.of(ParameterNames.EMBEDDING_NORM_GAMMA, ParameterNames.EMBEDDING_NORM_BETA)) {

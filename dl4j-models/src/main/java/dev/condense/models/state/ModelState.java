@@ -25,9 +25,10 @@ public record ModelState(EncoderSpec spec, TensorMap weights) {
     private static final int MAGIC = 0x434E4453; // "CNDS"
     /**
      * Version 2 added the head size, each layer's kept heads and neurons, and the factorised matrices' ranks;
-     * version 3 adds the rows of the sparse residuals.
+     * version 3 adds the rows of the sparse residuals; version 4 the speech front end (a flag, then its features,
+     * channels and head).
      */
-    private static final int VERSION = 3;
+    private static final int VERSION = 4;
 
     public ModelState {
         for (ParameterNames.Shaped s : ParameterNames.all(spec)) {
@@ -64,7 +65,8 @@ public record ModelState(EncoderSpec spec, TensorMap weights) {
             geometry += 2 + residual.getKey().getBytes(StandardCharsets.UTF_8).length
                     + (long) Integer.BYTES * (1 + residual.getValue().size());
         }
-        return 10L * Integer.BYTES + Double.BYTES + geometry + weights.serializedSize();
+        long speech = 1 + (spec.isSpeech() ? 2L * Integer.BYTES + 1 : 0);
+        return 10L * Integer.BYTES + Double.BYTES + geometry + speech + weights.serializedSize();
     }
 
     public static ModelState fromBytes(byte[] bytes) {
@@ -105,11 +107,17 @@ public record ModelState(EncoderSpec spec, TensorMap weights) {
                 out.writeInt(row);
             }
         }
+        out.writeBoolean(spec.isSpeech());
+        if (spec.isSpeech()) {
+            out.writeInt(spec.speech().features());
+            out.writeInt(spec.speech().channels());
+            out.writeBoolean(spec.speech().ctc());
+        }
         weights.writeTo(out);
     }
 
     /**
-     * Reads version 3, version 2 (no sparse residuals) and version 1 (uniform models, written before compression
+     * Reads version 4, version 3 (text models only), version 2 (no sparse residuals) and version 1 (uniform models, written before compression
      * existed).
      */
     public static ModelState readFrom(DataInputStream in) throws IOException {
@@ -155,8 +163,10 @@ public record ModelState(EncoderSpec spec, TensorMap weights) {
                 }
                 residualRows.put(name, rows);
             }
+            EncoderSpec.Speech speech = version >= 4 && in.readBoolean()
+                    ? new EncoderSpec.Speech(in.readInt(), in.readInt(), in.readBoolean()) : null;
             spec = new EncoderSpec(vocab, positions, types, hidden, layerCount, heads, ffn, eps, labels, headSize,
-                    layers, ranks, residualRows);
+                    layers, ranks, residualRows, speech);
         }
         return new ModelState(spec, TensorMap.readFrom(in));
     }

@@ -1,12 +1,14 @@
 package dev.condense.models.text;
 
+import dev.condense.models.encoder.ModelInput;
+
 import java.util.Arrays;
 
 /**
  * A tokenized example: word-piece ids with their segment (token type) ids, both starting with [CLS].
  * The attention mask is implicit: every id is a real token; padding is added only when batches are built.
  */
-public record Encoding(int[] ids, int[] typeIds) implements java.io.Serializable {
+public record Encoding(int[] ids, int[] typeIds) implements ModelInput, java.io.Serializable {
 
     public Encoding {
         if (ids.length != typeIds.length) {
@@ -15,6 +17,7 @@ public record Encoding(int[] ids, int[] typeIds) implements java.io.Serializable
         }
     }
 
+    @Override
     public int length() {
         return ids.length;
     }

@@ -2,7 +2,7 @@ package dev.condense.models.train;
 
 import dev.condense.models.encoder.Batch;
 import dev.condense.models.encoder.Example;
-import dev.condense.models.text.Encoding;
+import dev.condense.models.encoder.ModelInput;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -49,17 +49,17 @@ public final class BatchPlanner {
     }
 
     private static List<Batch> bucketed(List<Example> examples, int batchSize, SplittableRandom shuffle) {
-        examples.sort(Comparator.comparingInt((Example e) -> e.encoding().length()).thenComparingLong(Example::id));
+        examples.sort(Comparator.comparingInt((Example e) -> e.input().length()).thenComparingLong(Example::id));
         List<Batch> batches = new ArrayList<>();
         for (int start = 0; start < examples.size(); start += batchSize) {
             List<Example> part = examples.subList(start, Math.min(examples.size(), start + batchSize));
-            List<Encoding> encodings = new ArrayList<>(part.size());
+            List<ModelInput> inputs = new ArrayList<>(part.size());
             int[] labels = new int[part.size()];
             for (int i = 0; i < part.size(); i++) {
-                encodings.add(part.get(i).encoding());
+                inputs.add(part.get(i).input());
                 labels[i] = part.get(i).label();
             }
-            batches.add(Batch.of(encodings, labels));
+            batches.add(Batch.of(inputs, labels));
         }
         if (shuffle != null) {
             for (int i = batches.size() - 1; i > 0; i--) {

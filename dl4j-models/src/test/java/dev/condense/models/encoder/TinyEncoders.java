@@ -1,5 +1,6 @@
 package dev.condense.models.encoder;
 
+import dev.condense.models.speech.Utterance;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
@@ -79,5 +80,25 @@ public final class TinyEncoders {
                 new Encoding(new int[] {1, 9, 2}, new int[] {0, 0, 0}),
                 new Encoding(new int[] {1, 4, 7, 2}, new int[] {0, 0, 1, 1}));
         return Batch.of(examples, new int[] {2, 0, 1});
+    }
+
+    /** A speech model: 5 features, 4 channels, hidden 8 in 2 heads, 2 layers of 6 neurons, 3 labels. */
+    public static EncoderSpec speechSpec(boolean ctc) {
+        return EncoderSpec.speech(new EncoderSpec.Speech(5, 4, ctc), 16, 8, 2, 2, 6, 3);
+    }
+
+    /** Utterances of 13, 8 and 5 frames: 4, 2 and 2 positions, so the last two are padded. */
+    public static Batch speechBatch() {
+        return Batch.of(List.of(utterance(13, 1), utterance(8, 2), utterance(5, 3)), new int[] {2, 0, 1});
+    }
+
+    /** {@code frames} frames of 5 features ~ U(-1, 1) from a seed. */
+    public static Utterance utterance(int frames, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] values = new float[frames * 5];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) (2 * r.nextDouble() - 1);
+        }
+        return new Utterance(values, 5, new int[0]);
     }
 }

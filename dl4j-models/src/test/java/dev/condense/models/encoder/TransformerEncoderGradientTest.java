@@ -94,17 +94,50 @@ class TransformerEncoderGradientTest {
         }
     }
 
+    /** A speech model: the convolutional front end's weights, through padded utterances, and the pooled head. */
+    @Test
+    void everyWeightGradientMatchesFiniteDifferencesInASpeechModel() {
+        EncoderSpec spec = TinyEncoders.speechSpec(false);
+        checkGradients(TransformerEncoder.of(TinyEncoders.randomState(spec, 13), DataType.DOUBLE, Set.of()),
+                TinyEncoders.speechBatch(), Set.of());
+    }
+
+    /** A speech model whose classifier reads every position, as CTC does. */
+    @Test
+    void everyWeightGradientMatchesFiniteDifferencesWithAPerPositionHead() {
+        EncoderSpec spec = TinyEncoders.speechSpec(true);
+        TransformerEncoder enc = TransformerEncoder.of(TinyEncoders.randomState(spec, 14), DataType.DOUBLE, Set.of());
+        Batch batch = TinyEncoders.speechBatch();
+        assertEquals(batch.size() * batch.length(), enc.forward(batch).logits().rows());
+        checkGradients(enc, batch, Set.of());
+    }
+
+    /** An utterance's logits do not depend on the longer utterances it is batched with. */
+    @Test
+    void paddingDoesNotChangeAnUtterancesOutput() {
+        TransformerEncoder enc = TransformerEncoder.of(TinyEncoders.randomState(TinyEncoders.speechSpec(false), 15),
+                DataType.DOUBLE, Set.of());
+        Batch padded = TinyEncoders.speechBatch();
+        Batch alone = Batch.of(List.of(TinyEncoders.utterance(5, 3)), new int[] {0});
+        INDArray inBatch = enc.forward(padded).logits().getRow(2);
+        INDArray single = enc.forward(alone).logits().getRow(0);
+        assertEquals(0.0, inBatch.sub(single).amaxNumber().doubleValue(), 1e-12);
+    }
+
     private static void checkGradients(TransformerEncoder enc) {
         checkGradients(enc, Set.of());
     }
 
-    /** @param gated the matrices with gates set, whose gate gradients backward must return too */
     private static void checkGradients(TransformerEncoder enc, Set<String> gated) {
-        Batch batch = TinyEncoders.batch();
+        checkGradients(enc, TinyEncoders.batch(), gated);
+    }
+
+    /** @param gated the matrices with gates set, whose gate gradients backward must return too */
+    private static void checkGradients(TransformerEncoder enc, Batch batch, Set<String> gated) {
         Map<Integer, INDArray> probes = probes(enc, batch);
 
         var pass = enc.forward(batch);
-        CrossEntropy.Result ce = CrossEntropy.of(pass.logits(), batch.labels(), 1.0);
+        CrossEntropy.Result ce = CrossEntropy.of(pass.logits(), rowLabels(pass.logits(), batch), 1.0);
         Map<String, INDArray> grads = enc.backward(pass, ce.dLogits(), probes);
         Set<String> expected = new java.util.HashSet<>(enc.weights().keySet());
         gated.forEach(name -> expected.add(ParameterNames.gate(name)));
@@ -167,6 +200,18 @@ class TransformerEncoderGradientTest {
         assertEquals(0.0, inBatch.sub(single).amaxNumber().doubleValue(), 1e-12);
     }
 
+    /** The batch's labels, or for a per-position head a fixed label for every row. */
+    private static int[] rowLabels(INDArray logits, Batch batch) {
+        if (logits.rows() == batch.size()) {
+            return batch.labels();
+        }
+        int[] labels = new int[logits.rows()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = i % (int) logits.columns();
+        }
+        return labels;
+    }
+
     /** Fixed random projections R_l; the loss adds Σ_l ⟨R_l, hidden_l⟩ so every hidden state gets a gradient. */
     private static Map<Integer, INDArray> probes(TransformerEncoder enc, Batch batch) {
         Map<Integer, INDArray> probes = new HashMap<>();
@@ -180,7 +225,7 @@ class TransformerEncoderGradientTest {
 
     private static double loss(TransformerEncoder enc, Batch batch, Map<Integer, INDArray> probes) {
         var pass = enc.forward(batch);
-        double loss = CrossEntropy.of(pass.logits(), batch.labels(), 1.0).lossSum();
+        double loss = CrossEntropy.of(pass.logits(), rowLabels(pass.logits(), batch), 1.0).lossSum();
         for (Map.Entry<Integer, INDArray> p : probes.entrySet()) {
             loss += pass.hiddenStates().get(p.getKey()).mul(p.getValue()).sumNumber().doubleValue();
         }

@@ -32,6 +32,16 @@ class ModelStateTest {
     }
 
     @Test
+    void aSpeechModelSurvivesItsWireFormWithItsFrontEndAndHead() {
+        for (boolean ctc : new boolean[] {false, true}) {
+            ModelState back = roundTrip(TinyEncoders.randomState(TinyEncoders.speechSpec(ctc), 8));
+            assertEquals(new EncoderSpec.Speech(5, 4, ctc), back.spec().speech());
+            assertTrue(back.weights().contains(ParameterNames.CONV2_WEIGHT));
+            assertTrue(!back.weights().contains(ParameterNames.WORD_EMBEDDINGS));
+        }
+    }
+
+    @Test
     void sparseResidualRowsSurviveTheWireForm() {
         ModelState back = roundTrip(TinyEncoders.randomState(TinyEncoders.residualSpec(), 6));
         assertEquals(List.of(1, 4, 6), back.spec().residualRows(ParameterNames.query(0, "weight")));

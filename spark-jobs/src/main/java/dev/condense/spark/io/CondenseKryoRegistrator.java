@@ -5,7 +5,9 @@ import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import dev.condense.models.encoder.Example;
+import dev.condense.models.encoder.ModelInput;
 import dev.condense.models.eval.ClassificationMetrics;
+import dev.condense.models.speech.Utterance;
 import dev.condense.models.text.Encoding;
 import dev.condense.spark.train.RoundAverage;
 import org.apache.spark.serializer.KryoRegistrator;
@@ -35,25 +37,47 @@ public final class CondenseKryoRegistrator implements KryoRegistrator {
         kryo.register(scala.Tuple2[].class);
     }
 
+    /** An example with its word pieces (kind 0) or its utterance's frames and transcript (kind 1). */
     static final class ExampleSerializer extends Serializer<Example> {
+        private static final int TEXT = 0;
+        private static final int SPEECH = 1;
+
         @Override
         public void write(Kryo kryo, Output out, Example e) {
             out.writeLong(e.id());
             out.writeInt(e.label(), true);
-            int[] ids = e.encoding().ids();
-            out.writeInt(ids.length, true);
-            out.writeInts(ids, true);
-            out.writeInts(e.encoding().typeIds(), true);
+            ModelInput input = e.input();
+            if (input instanceof Encoding text) {
+                out.writeByte(TEXT);
+                out.writeInt(text.ids().length, true);
+                out.writeInts(text.ids(), true);
+                out.writeInts(text.typeIds(), true);
+            } else if (input instanceof Utterance speech) {
+                out.writeByte(SPEECH);
+                out.writeInt(speech.features(), true);
+                out.writeInt(speech.frames().length, true);
+                out.writeFloats(speech.frames());
+                out.writeInt(speech.transcript().length, true);
+                out.writeInts(speech.transcript(), true);
+            } else {
+                throw new IllegalArgumentException("no Kryo form for input " + input.getClass().getName());
+            }
         }
 
         @Override
         public Example read(Kryo kryo, Input in, Class<Example> type) {
             long id = in.readLong();
             int label = in.readInt(true);
-            int n = in.readInt(true);
-            int[] ids = in.readInts(n, true);
-            int[] types = in.readInts(n, true);
-            return new Example(id, new Encoding(ids, types), label);
+            if (in.readByte() == TEXT) {
+                int n = in.readInt(true);
+                int[] ids = in.readInts(n, true);
+                int[] types = in.readInts(n, true);
+                return new Example(id, new Encoding(ids, types), label);
+            }
+            int features = in.readInt(true);
+            float[] frames = in.readFloats(in.readInt(true));
+            int[] transcript = in.readInts(in.readInt(true), true);
+            return new Example(id, new Utterance(frames, features, transcript), label);
         }
     }
 

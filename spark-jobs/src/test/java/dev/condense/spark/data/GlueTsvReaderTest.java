@@ -1,6 +1,7 @@
 package dev.condense.spark.data;
 
 import dev.condense.models.encoder.Example;
+import dev.condense.models.text.Encoding;
 import dev.condense.spark.SparkTestSession;
 import dev.condense.spark.settings.CondenseSettings;
 import dev.condense.spark.settings.SettingsLoader;
@@ -85,10 +86,10 @@ class GlueTsvReaderTest {
         assertEquals(139, r.count());
         JavaRDD<Example> ex = ShardedExamples.tokenizeAndShard(r.rows(), 128, 2, 1);
         Example first = ex.first();
-        int[] types = first.encoding().typeIds();
+        int[] types = ((Encoding) first.input()).typeIds();
         assertEquals(0, types[0]);
         assertEquals(1, types[types.length - 1]);
-        assertEquals(102, first.encoding().ids()[types.length - 1]);
+        assertEquals(102, ((Encoding) first.input()).ids()[types.length - 1]);
         assertEquals(139, ex.count());
     }
 
