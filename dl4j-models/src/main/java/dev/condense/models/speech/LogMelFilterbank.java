@@ -20,11 +20,21 @@ import java.util.Arrays;
  */
 public record LogMelFilterbank(int sampleRate, int windowSamples, int hopSamples, int fftSize, int melBins) {
 
+    /** The bins of {@link #standard}: what every speech model's front end takes per frame. */
+    public static final int STANDARD_BINS = 80;
+
     private static final double ENERGY_FLOOR = 1e-10;
 
     /** 80 bins, 25 ms windows every 10 ms, at 16 kHz (512-point FFT). */
     public static LogMelFilterbank standard16k() {
-        return new LogMelFilterbank(16_000, 400, 160, 512, 80);
+        return standard(16_000);
+    }
+
+    /** 80 bins, 25 ms windows every 10 ms, at {@code sampleRate}, with the smallest power-of-two FFT that fits. */
+    public static LogMelFilterbank standard(int sampleRate) {
+        int window = Math.round(sampleRate * 0.025f);
+        return new LogMelFilterbank(sampleRate, window, Math.round(sampleRate * 0.010f),
+                Integer.highestOneBit(Math.max(1, window - 1)) << 1, STANDARD_BINS);
     }
 
     public LogMelFilterbank {

@@ -16,7 +16,7 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * Turns valid rows into tokenized examples spread over N shards. Tokenization runs on the executors (one tokenizer
+ * Turns valid rows into tokenized examples, and examples into N shards. Tokenization runs on the executors (one tokenizer
  * per partition). Each example goes to the shard chosen by a seeded hash of its line, and examples are sorted by
  * line within a shard, so a shard's contents and order are the same on every run and every task retry.
  */
@@ -35,10 +35,9 @@ public final class ShardedExamples {
         return rows.filter(r -> BatchPlanner.mix(seed, r.line()) <= threshold);
     }
 
-    /** Tokenized, sharded into {@code partitions} and cached; call {@code count()} to materialise it. */
-    public static JavaRDD<Example> tokenizeAndShard(JavaRDD<LabeledText> rows, int maxLength, int partitions,
-                                                    long seed) {
-        return shard(rows.mapPartitions(it -> tokenize(it, maxLength)), partitions, seed);
+    /** Tokenized on the executors, one tokenizer per partition. */
+    public static JavaRDD<Example> tokenize(JavaRDD<LabeledText> rows, int maxLength) {
+        return rows.mapPartitions(it -> tokenize(it, maxLength));
     }
 
     /** Examples spread over {@code partitions} shards by a seeded hash of their id, sorted by id, cached. */

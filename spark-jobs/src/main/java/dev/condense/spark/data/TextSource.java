@@ -1,19 +1,26 @@
 package dev.condense.spark.data;
 
+import dev.condense.models.encoder.Example;
+import dev.condense.spark.settings.CondenseSettings;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /**
- * Where a stage's labelled text comes from: a GLUE-style TSV file ({@link GlueTsvReader}) for {@code spark-submit}
- * runs, or a DataFrame ({@link DataFrameText}) in a notebook. The stages see only {@link LabeledRows}.
+ * Labelled text: a GLUE-style TSV file ({@link GlueTsvReader}) for {@code spark-submit} runs, or a DataFrame
+ * ({@link DataFrameText}) in a notebook. Rows are validated, then tokenized on the executors.
  */
-public interface TextSource {
-
-    /** Fails with a {@link DataException} naming the source when it cannot be read: a cheap check, no Spark job. */
-    void check(JavaSparkContext sc);
+public interface TextSource extends DataSource {
 
     /** The validated rows; bad rows fail the read or are skipped, per {@code condense.data.bad-rows}. */
     LabeledRows read(JavaSparkContext sc);
 
-    /** Names the source in messages and metrics. */
-    String name();
+    @Override
+    default JavaRDD<Example> examples(JavaSparkContext sc, CondenseSettings s, int limit) {
+        LabeledRows read = read(sc);
+        JavaRDD<LabeledText> rows = read.rows();
+        if (limit > 0 && limit < read.count()) {
+            rows = ShardedExamples.sample(rows, limit, s.finetune().seed());
+        }
+        return ShardedExamples.tokenize(rows, s.data().maxLength());
+    }
 }

@@ -9,6 +9,7 @@ import dev.condense.models.encoder.ModelInput;
 import dev.condense.models.eval.ClassificationMetrics;
 import dev.condense.models.speech.Utterance;
 import dev.condense.models.text.Encoding;
+import dev.condense.spark.data.Clip;
 import dev.condense.spark.train.RoundAverage;
 import org.apache.spark.serializer.KryoRegistrator;
 
@@ -22,6 +23,7 @@ public final class CondenseKryoRegistrator implements KryoRegistrator {
     @Override
     public void registerClasses(Kryo kryo) {
         kryo.register(Example.class, new ExampleSerializer());
+        kryo.register(Clip.class, new ClipSerializer());
         kryo.register(RoundAverage.class, new RoundAverage.KryoSerializer());
         kryo.register(ClassificationMetrics.class, new MetricsSerializer());
         kryo.register(dev.condense.spark.data.RowErrors.class);
@@ -78,6 +80,20 @@ public final class CondenseKryoRegistrator implements KryoRegistrator {
             float[] frames = in.readFloats(in.readInt(true));
             int[] transcript = in.readInts(in.readInt(true), true);
             return new Example(id, new Utterance(frames, features, transcript), label);
+        }
+    }
+
+    static final class ClipSerializer extends Serializer<Clip> {
+        @Override
+        public void write(Kryo kryo, Output out, Clip c) {
+            out.writeString(c.path());
+            out.writeLong(c.id());
+            out.writeInt(c.label(), true);
+        }
+
+        @Override
+        public Clip read(Kryo kryo, Input in, Class<Clip> type) {
+            return new Clip(in.readString(), in.readLong(), in.readInt(true));
         }
     }
 

@@ -1,7 +1,7 @@
 package dev.condense.spark.jobs;
 
 import dev.condense.models.eval.ClassificationMetrics;
-import dev.condense.spark.data.TextData;
+import dev.condense.spark.data.TaskData;
 import dev.condense.spark.report.RunReport;
 import dev.condense.spark.settings.CondenseSettings;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -29,10 +29,10 @@ public final class CompressJob {
     }
 
     public static Outcome run(JavaSparkContext sc, CondenseSettings s, Consumer<String> log) {
-        return run(sc, s, TextData.files(s), log);
+        return run(sc, s, TaskData.files(s), log);
     }
 
-    public static Outcome run(JavaSparkContext sc, CondenseSettings s, TextData data, Consumer<String> log) {
+    public static Outcome run(JavaSparkContext sc, CondenseSettings s, TaskData data, Consumer<String> log) {
         data.check(sc);
         CondenseSettings.Pipeline pipeline = s.pipeline();
         Optional<ClassificationMetrics> teacher = Optional.empty();

@@ -3,7 +3,7 @@ package dev.condense.spark.jobs;
 import dev.condense.models.eval.ClassificationMetrics;
 import dev.condense.models.state.ModelState;
 import dev.condense.spark.eval.DistributedEvaluator;
-import dev.condense.spark.data.TextData;
+import dev.condense.spark.data.TaskData;
 import dev.condense.spark.settings.CondenseSettings;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -22,10 +22,10 @@ public final class EvaluateJob {
 
     /** Runs on the TSV files of {@code condense.data}. */
     public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, Consumer<String> log) {
-        return run(sc, s, TextData.files(s), log);
+        return run(sc, s, TaskData.files(s), log);
     }
 
-    public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, TextData data,
+    public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, TaskData data,
                                             Consumer<String> log) {
         Configuration conf = sc.hadoopConfiguration();
         String path = s.evaluate().model().isEmpty() ? s.run().directory() + "/teacher" : s.evaluate().model();
@@ -35,7 +35,7 @@ public final class EvaluateJob {
             throw new dev.condense.spark.data.DataException("model " + path + " has " + model.spec().numLabels()
                     + " labels but condense.data.labels has " + s.data().labels().size());
         }
-        TextTask.Shards dev = TextTask.dev(sc, s, data.dev());
+        TaskShards.Shards dev = TaskShards.dev(sc, s, data.dev());
         ClassificationMetrics metrics = DistributedEvaluator.evaluate(sc, model, dev.examples(),
                 s.evaluate().batchSize(), s.spark().threadsPerTask(), "evaluate: " + path);
         dev.examples().unpersist();

@@ -16,7 +16,7 @@ import dev.condense.models.state.ModelState;
 import dev.condense.models.train.LocalTrainer;
 import dev.condense.models.train.OptimizerSettings;
 import dev.condense.models.train.TrainingState;
-import dev.condense.spark.data.TextData;
+import dev.condense.spark.data.TaskData;
 import dev.condense.spark.eval.DistributedEvaluator;
 import dev.condense.spark.io.Checkpoints;
 import dev.condense.spark.settings.CondenseSettings;
@@ -52,10 +52,10 @@ public final class FactoriseJob {
     }
 
     public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, Consumer<String> log) {
-        return run(sc, s, TextData.files(s), log);
+        return run(sc, s, TaskData.files(s), log);
     }
 
-    public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, TextData data,
+    public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, TaskData data,
                                             Consumer<String> log) {
         Configuration conf = sc.hadoopConfiguration();
         String runDir = s.run().directory();
@@ -77,8 +77,8 @@ public final class FactoriseJob {
         Checkpoints checkpoints = new Checkpoints(conf, runDir);
         checkpoints.bind(STAGE, s.identity(IDENTITY));
         CondenseSettings.Training t = f.training();
-        TextTask.Shards train = TextTask.train(sc, s, data.train());
-        TextTask.Shards dev = TextTask.dev(sc, s, data.dev());
+        TaskShards.Shards train = TaskShards.train(sc, s, data.train());
+        TaskShards.Shards dev = TaskShards.dev(sc, s, data.dev());
         ClassificationMetrics teacherMetrics = DistributedEvaluator.evaluate(sc, teacher, dev.examples(),
                 s.evaluate().batchSize(), s.spark().threadsPerTask(), "factorise: evaluate teacher");
         log.accept(String.format("factorise: %s, %d gated matrices, target %.3f of the teacher's %,d encoder-matrix "

@@ -5,7 +5,7 @@ import dev.condense.models.state.ModelState;
 import dev.condense.models.train.TrainingState;
 import dev.condense.spark.eval.DistributedEvaluator;
 import dev.condense.spark.io.Checkpoints;
-import dev.condense.spark.data.TextData;
+import dev.condense.spark.data.TaskData;
 import dev.condense.spark.settings.CondenseSettings;
 import dev.condense.spark.settings.SettingsException;
 import dev.condense.spark.train.DistributedTrainer;
@@ -33,10 +33,10 @@ public final class FinetuneJob {
 
     /** Runs on the TSV files of {@code condense.data}. */
     public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, Consumer<String> log) {
-        return run(sc, s, TextData.files(s), log);
+        return run(sc, s, TaskData.files(s), log);
     }
 
-    public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, TextData data,
+    public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, TaskData data,
                                             Consumer<String> log) {
         long start = System.nanoTime();
         Configuration conf = sc.hadoopConfiguration();
@@ -44,7 +44,7 @@ public final class FinetuneJob {
         String runDir = s.run().directory();
         Checkpoints checkpoints = new Checkpoints(conf, runDir);
         checkpoints.bind(STAGE, s.identity(IDENTITY));
-        ModelState pretrained = ModelStore.pretrained(conf, s.model().pretrained(), s.data().labels().size(),
+        ModelState pretrained = ModelStore.pretrained(conf, s, s.data().labels().size(),
                 s.finetune().seed());
         for (String name : s.finetune().frozen()) {
             if (!pretrained.weights().contains(name)) {
@@ -54,7 +54,7 @@ public final class FinetuneJob {
             }
         }
 
-        TextTask.Shards train = TextTask.train(sc, s, data.train());
+        TaskShards.Shards train = TaskShards.train(sc, s, data.train());
         log.accept(String.format("train: %,d examples in %d shards from %s", train.count(), s.spark().partitions(),
                 data.train().name()));
         CondenseSettings.Training f = s.finetune();
@@ -68,7 +68,7 @@ public final class FinetuneJob {
         train.examples().unpersist();
         ModelStore.save(conf, runDir + "/teacher", outcome.state().model());
 
-        TextTask.Shards dev = TextTask.dev(sc, s, data.dev());
+        TaskShards.Shards dev = TaskShards.dev(sc, s, data.dev());
         ClassificationMetrics metrics = DistributedEvaluator.evaluate(sc, outcome.state().model(), dev.examples(),
                 s.evaluate().batchSize(), s.spark().threadsPerTask(), "finetune: evaluate on dev");
         dev.examples().unpersist();

@@ -1,8 +1,14 @@
 package dev.condense.spark.jobs;
 
+import dev.condense.models.encoder.EncoderSpec;
 import dev.condense.models.pretrained.MiniLm;
+import dev.condense.models.speech.LogMelFilterbank;
+import dev.condense.models.speech.SpeechEncoders;
 import dev.condense.models.state.ModelState;
+import dev.condense.spark.data.DataException;
 import dev.condense.spark.io.HadoopFiles;
+import dev.condense.spark.settings.CondenseSettings;
+import dev.condense.spark.settings.SettingsException;
 import org.apache.hadoop.conf.Configuration;
 
 import java.io.IOException;
@@ -28,29 +34,52 @@ public final class ModelStore {
     public static ModelState load(Configuration conf, String path) {
         String file = path.endsWith(".bin") ? path : path + "/" + FILE;
         if (!HadoopFiles.exists(conf, file)) {
-            throw new dev.condense.spark.data.DataException("model not found: " + file);
+            throw new DataException("model not found: " + file);
         }
         try {
             return ModelState.fromBytes(HadoopFiles.readAll(conf, file));
         } catch (IOException | UncheckedIOException e) {
-            throw new dev.condense.spark.data.DataException("cannot read model " + file + ": " + e.getMessage(), e);
+            throw new DataException("cannot read model " + file + ": " + e.getMessage(), e);
         }
     }
 
-    /** The pretrained starting point named by {@code condense.model.pretrained}. */
-    public static ModelState pretrained(Configuration conf, String name, int numLabels, long seed) {
+    /**
+     * The starting point named by {@code condense.model.pretrained}, with a new classifier of {@code numLabels}:
+     * MiniLM, a speech encoder from scratch shaped by {@code condense.model.speech}, or a saved model. It must suit
+     * {@code condense.data.format}: a text encoder cannot read clips, nor a speech encoder text.
+     */
+    public static ModelState pretrained(Configuration conf, CondenseSettings s, int numLabels, long seed) {
+        String name = s.model().pretrained();
+        boolean speechData = s.data().format().isSpeech();
         if (name.equals("minilm")) {
+            requireKind(false, speechData, "condense.model.pretrained = minilm");
             try {
                 return MiniLm.classifier(numLabels, seed);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
+        if (name.equals(CondenseSettings.Model.SPEECH_FROM_SCRATCH)) {
+            requireKind(true, speechData, "condense.model.pretrained = speech");
+            CondenseSettings.SpeechModel m = s.model().speech();
+            return SpeechEncoders.initial(EncoderSpec.speech(new EncoderSpec.Speech(LogMelFilterbank.STANDARD_BINS, m.channels(),
+                    false), m.maxPositions(), m.hidden(), m.layers(), m.heads(), m.ffn(), numLabels), seed);
+        }
         ModelState model = load(conf, name);
+        requireKind(model.spec().isSpeech(), speechData, "the model " + name);
         if (model.spec().numLabels() != numLabels) {
-            throw new dev.condense.spark.data.DataException("model " + name + " has " + model.spec().numLabels()
+            throw new DataException("model " + name + " has " + model.spec().numLabels()
                     + " labels, the data set has " + numLabels);
         }
         return model;
+    }
+
+    private static void requireKind(boolean speechModel, boolean speechData, String what) {
+        if (speechModel != speechData) {
+            throw new SettingsException(what + " is a " + (speechModel ? "speech" : "text") + " encoder, but "
+                    + "condense.data.format is " + (speechData ? "a clip format" : "tsv") + "; use "
+                    + (speechData ? "pretrained = speech (trained from scratch) or a saved speech model"
+                    : "pretrained = minilm or a saved text model"));
+        }
     }
 }

@@ -16,7 +16,7 @@ import dev.condense.models.train.OptimizerSettings;
 import dev.condense.models.train.TrainingState;
 import dev.condense.spark.eval.DistributedEvaluator;
 import dev.condense.spark.io.Checkpoints;
-import dev.condense.spark.data.TextData;
+import dev.condense.spark.data.TaskData;
 import dev.condense.spark.settings.CondenseSettings;
 import dev.condense.spark.settings.SettingsException;
 import dev.condense.spark.train.DistributedTrainer;
@@ -52,10 +52,10 @@ public final class PruneJob {
 
     /** Runs on the TSV files of {@code condense.data}. */
     public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, Consumer<String> log) {
-        return run(sc, s, TextData.files(s), log);
+        return run(sc, s, TaskData.files(s), log);
     }
 
-    public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, TextData data,
+    public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, TaskData data,
                                             Consumer<String> log) {
         long start = System.nanoTime();
         Configuration conf = sc.hadoopConfiguration();
@@ -75,8 +75,8 @@ public final class PruneJob {
         CondenseSettings.Training t = s.prune().training();
         DistillSettings distill = s.distill();
 
-        TextTask.Shards train = TextTask.train(sc, s, data.train());
-        TextTask.Shards dev = TextTask.dev(sc, s, data.dev());
+        TaskShards.Shards train = TaskShards.train(sc, s, data.train());
+        TaskShards.Shards dev = TaskShards.dev(sc, s, data.dev());
         ClassificationMetrics teacherMetrics = DistributedEvaluator.evaluate(sc, teacher, dev.examples(),
                 s.evaluate().batchSize(), s.spark().threadsPerTask(), "prune: evaluate teacher");
         log.accept(String.format("prune: teacher %s, dev accuracy %.4f; %,d train examples, method %s, student "
@@ -143,7 +143,7 @@ public final class PruneJob {
     static ModelState studentStart(Configuration conf, CondenseSettings s, ModelState teacher) {
         return switch (s.prune().studentStart()) {
             case TEACHER -> teacher;
-            case PRETRAINED -> ModelStore.pretrained(conf, s.model().pretrained(), teacher.spec().numLabels(),
+            case PRETRAINED -> ModelStore.pretrained(conf, s, teacher.spec().numLabels(),
                     s.prune().training().seed());
         };
     }

@@ -7,7 +7,7 @@ import dev.condense.models.shrink.FlopCount;
 import dev.condense.models.shrink.ParameterCount;
 import dev.condense.models.shrink.Shrinker;
 import dev.condense.models.state.ModelState;
-import dev.condense.spark.data.TextData;
+import dev.condense.spark.data.TaskData;
 import dev.condense.spark.eval.DistributedEvaluator;
 import dev.condense.spark.settings.CondenseSettings;
 import org.apache.hadoop.conf.Configuration;
@@ -32,10 +32,10 @@ public final class ShrinkJob {
     }
 
     public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, Consumer<String> log) {
-        return run(sc, s, TextData.files(s), log);
+        return run(sc, s, TaskData.files(s), log);
     }
 
-    public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, TextData data,
+    public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, TaskData data,
                                             Consumer<String> log) {
         Configuration conf = sc.hadoopConfiguration();
         String runDir = s.run().directory();
@@ -53,7 +53,7 @@ public final class ShrinkJob {
         ModelStore.save(conf, output, small);
         ModelState saved = ModelStore.load(conf, output);
 
-        TextTask.Shards dev = TextTask.dev(sc, s, data.dev());
+        TaskShards.Shards dev = TaskShards.dev(sc, s, data.dev());
         ClassificationMetrics metrics = DistributedEvaluator.evaluate(sc, saved, dev.examples(),
                 s.evaluate().batchSize(), s.spark().threadsPerTask(), "shrink: evaluate " + output);
         dev.examples().unpersist();

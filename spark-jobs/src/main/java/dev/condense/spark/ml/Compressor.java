@@ -11,7 +11,7 @@ import dev.condense.models.shrink.ParameterCount;
 import dev.condense.models.state.ModelState;
 import dev.condense.spark.data.DataException;
 import dev.condense.spark.data.DataFrameText;
-import dev.condense.spark.data.TextData;
+import dev.condense.spark.data.TaskData;
 import dev.condense.spark.jobs.CompressJob;
 import dev.condense.spark.jobs.ModelStore;
 import dev.condense.spark.settings.CondenseSettings;
@@ -301,7 +301,7 @@ public final class Compressor extends Estimator<CompressorModel> implements MLWr
         CondenseSettings s = condenseSettings();
         Dataset<Row> frame = dataset.toDF();
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(frame.sparkSession().sparkContext());
-        CompressJob.Outcome outcome = CompressJob.run(sc, s, textData(frame, s), LOG::info);
+        CompressJob.Outcome outcome = CompressJob.run(sc, s, taskData(frame, s), LOG::info);
 
         ModelState model = ModelStore.load(sc.hadoopConfiguration(), outcome.modelDirectory());
         Map<String, Double> metrics = new LinkedHashMap<>();
@@ -315,18 +315,18 @@ public final class Compressor extends Estimator<CompressorModel> implements MLWr
         return copyValues(fitted, ParamMap.empty()).setParent(this);
     }
 
-    private TextData textData(Dataset<Row> frame, CondenseSettings s) {
+    private TaskData taskData(Dataset<Row> frame, CondenseSettings s) {
         String indicator = $(validationIndicatorCol);
         if (indicator.isEmpty()) {
             DataFrameText rows = new DataFrameText(frame, "the training DataFrame", s.data());
-            return new TextData(rows, rows);
+            return new TaskData(rows, rows);
         }
         if (!Arrays.asList(frame.schema().fieldNames()).contains(indicator)
                 || !frame.schema().apply(indicator).dataType().equals(DataTypes.BooleanType)) {
             throw new DataException("validationIndicatorCol '" + indicator + "' must be a boolean column; columns are "
                     + frame.schema().simpleString());
         }
-        return new TextData(
+        return new TaskData(
                 new DataFrameText(frame.filter(not(col(indicator))), "the training rows of the DataFrame", s.data()),
                 new DataFrameText(frame.filter(col(indicator)), "the validation rows of the DataFrame", s.data()));
     }

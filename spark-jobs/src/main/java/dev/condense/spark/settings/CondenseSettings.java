@@ -74,17 +74,43 @@ public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, 
 
     public enum BadRows { FAIL, SKIP }
 
+    /** How {@code condense.data.train} and {@code dev} are laid out. */
+    public enum DataFormat {
+        /** GLUE-style TSV files with a header row. */
+        TSV,
+        /** A folder of Free Spoken Digit clips, {@code {digit}_{speaker}_{index}.wav}: the label is the digit. */
+        FSDD,
+        /** A folder of {@code <label>/*.wav} folders, as in Speech Commands: the label is the folder's name. */
+        KEYWORDS;
+
+        public boolean isSpeech() {
+            return this != TSV;
+        }
+    }
+
     /**
-     * A GLUE-style TSV task. {@code textPairColumn} is empty for single-sentence tasks.
+     * A task's data: GLUE-style TSV files, or folders of clips ({@link DataFormat}). {@code textPairColumn} is empty
+     * for single-sentence tasks; clips are resampled to {@code sampleRate} before their features are computed.
      */
-    public record Data(String train, String dev, String textColumn, String textPairColumn, String labelColumn,
-                       List<String> labels, BadRows badRows, int maxLength, int trainLimit) implements Serializable {
+    public record Data(String train, String dev, DataFormat format, String textColumn, String textPairColumn,
+                       String labelColumn, List<String> labels, BadRows badRows, int maxLength, int trainLimit,
+                       int sampleRate) implements Serializable {
         public boolean isPairTask() {
             return !textPairColumn.isEmpty();
         }
     }
 
-    public record Model(String pretrained) implements Serializable {
+    /**
+     * @param pretrained "minilm", "speech" (a speech encoder from scratch, shaped by {@code speech}) or the path of a
+     *                   saved model
+     */
+    public record Model(String pretrained, SpeechModel speech) implements Serializable {
+        public static final String SPEECH_FROM_SCRATCH = "speech";
+    }
+
+    /** The shape of a speech encoder trained from scratch ({@code condense.model.speech}). */
+    public record SpeechModel(int hidden, int layers, int heads, int ffn, int channels, int maxPositions)
+            implements Serializable {
     }
 
     /** A training stage's loop and optimizer ({@code finetune}, {@code prune.training}). */

@@ -116,7 +116,7 @@ public final class SettingsLoader {
     private static CondenseSettings build(Config merged) {
         SettingsReader c = new SettingsReader(merged.getConfig(ROOT), ROOT + ".");
         return new CondenseSettings(run(c.at("run")), pipeline(c.at("pipeline")), spark(c.at("spark")), data(c.at("data")),
-                new CondenseSettings.Model(nonEmpty(c.at("model"), "pretrained")), training(c.at("finetune")),
+                model(c.at("model")), training(c.at("finetune")),
                 PruneSettingsReader.prune(c.at("prune"), training(c.at("prune").at("training"))),
                 PruneSettingsReader.distill(c.at("distill")), shrink(c.at("shrink")), factorise(c.at("factorise")),
                 new CondenseSettings.Evaluate(c.at("evaluate").string("model"),
@@ -207,9 +207,24 @@ public final class SettingsLoader {
         }
         CondenseSettings.BadRows badRows = CondenseSettings.BadRows.valueOf(
                 r.oneOf("bad-rows", Set.of("fail", "skip")).toUpperCase(java.util.Locale.ROOT));
-        return new CondenseSettings.Data(nonEmpty(r, "train"), nonEmpty(r, "dev"), nonEmpty(r, "text-column"),
-                r.string("text-pair-column"), nonEmpty(r, "label-column"), List.copyOf(labels), badRows,
-                r.intAtLeast("max-length", 8), r.intAtLeast("train-limit", 0));
+        CondenseSettings.DataFormat format = CondenseSettings.DataFormat.valueOf(
+                r.oneOf("format", Set.of("tsv", "fsdd", "keywords")).toUpperCase(java.util.Locale.ROOT));
+        return new CondenseSettings.Data(nonEmpty(r, "train"), nonEmpty(r, "dev"), format,
+                nonEmpty(r, "text-column"), r.string("text-pair-column"), nonEmpty(r, "label-column"),
+                List.copyOf(labels), badRows, r.intAtLeast("max-length", 8), r.intAtLeast("train-limit", 0),
+                r.intAtLeast("sample-rate", 4000));
+    }
+
+    private static CondenseSettings.Model model(SettingsReader r) {
+        SettingsReader speech = r.at("speech");
+        int hidden = speech.intAtLeast("hidden", 1);
+        int heads = speech.intAtLeast("heads", 1);
+        if (hidden % heads != 0) {
+            throw speech.bad("heads", heads, "a divisor of condense.model.speech.hidden (" + hidden + ")");
+        }
+        return new CondenseSettings.Model(nonEmpty(r, "pretrained"), new CondenseSettings.SpeechModel(hidden,
+                speech.intAtLeast("layers", 1), heads, speech.intAtLeast("ffn", 1), speech.intAtLeast("channels", 1),
+                speech.intAtLeast("max-positions", 1)));
     }
 
     private static CondenseSettings.Training training(SettingsReader r) {

@@ -84,7 +84,7 @@ class GlueTsvReaderTest {
                 "data.text-pair-column=sentence2", "data.labels=[entailment, not_entailment]"));
         LabeledRows r = new GlueTsvReader(s.data(), "../data-samples/rte/dev.tsv").read(sc);
         assertEquals(139, r.count());
-        JavaRDD<Example> ex = ShardedExamples.tokenizeAndShard(r.rows(), 128, 2, 1);
+        JavaRDD<Example> ex = ShardedExamples.shard(ShardedExamples.tokenize(r.rows(), 128), 2, 1);
         Example first = ex.first();
         int[] types = ((Encoding) first.input()).typeIds();
         assertEquals(0, types[0]);
@@ -96,8 +96,8 @@ class GlueTsvReaderTest {
     @Test
     void shardsAreTheSameOnEveryRun() {
         LabeledRows r = new GlueTsvReader(settings().data(), "../data-samples/sst2/dev.tsv").read(sc);
-        List<List<Example>> a = DistributedTrainerTest.byPartition(ShardedExamples.tokenizeAndShard(r.rows(), 64, 3, 9));
-        List<List<Example>> b = DistributedTrainerTest.byPartition(ShardedExamples.tokenizeAndShard(r.rows(), 64, 3, 9));
+        List<List<Example>> a = DistributedTrainerTest.byPartition(ShardedExamples.shard(ShardedExamples.tokenize(r.rows(), 64), 3, 9));
+        List<List<Example>> b = DistributedTrainerTest.byPartition(ShardedExamples.shard(ShardedExamples.tokenize(r.rows(), 64), 3, 9));
         assertEquals(a, b);
         assertEquals(872, a.stream().mapToInt(List::size).sum());
         assertTrue(a.stream().allMatch(p -> p.size() > 200), "shards are balanced");

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.condense.models.eval.ClassificationMetrics;
 import dev.condense.models.pretrained.MiniLm;
 import dev.condense.spark.SparkTestSession;
-import dev.condense.spark.data.TextData;
+import dev.condense.spark.data.TaskData;
 import dev.condense.spark.eval.DistributedEvaluator;
 import dev.condense.spark.settings.CondenseSettings;
 import dev.condense.spark.settings.SettingsException;
@@ -48,7 +48,7 @@ class FinetuneJobTest {
                 "finetune.learning-rate=1e-4", "evaluate.batch-size=64");
         CondenseSettings s = SettingsLoader.load("", "test", overrides);
 
-        TextTask.Shards rows = TextTask.dev(sc, s, TextData.files(s).dev());
+        TaskShards.Shards rows = TaskShards.dev(sc, s, TaskData.files(s).dev());
         ClassificationMetrics before = DistributedEvaluator.evaluate(sc, MiniLm.classifier(2, s.finetune().seed()),
                 rows.examples(), 64, 1, "before");
         ClassificationMetrics after = FinetuneJob.run(sc, s, line -> { });

@@ -1,0 +1,174 @@
+package dev.condense.spark.data;
+
+import dev.condense.models.encoder.Example;
+import dev.condense.models.speech.AudioException;
+import dev.condense.models.speech.SpeechFeatures;
+import dev.condense.models.train.BatchPlanner;
+import dev.condense.spark.io.HadoopFiles;
+import dev.condense.spark.settings.CondenseSettings;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.util.SerializableConfiguration;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A folder of labelled WAV clips through the Hadoop FileSystem API: Free Spoken Digit names
+ * ({@code {digit}_{speaker}_{index}.wav}) or keyword folders ({@code <label>/*.wav}). The driver only lists the
+ * folder and reads labels off the names, which catches a badly named clip before any cluster work; the executors
+ * read, decode and featurise the clips of their partition. A clip that cannot be decoded fails the job with its path
+ * and the reason.
+ */
+public final class ClipSource implements DataSource {
+
+    private static final Pattern FSDD_NAME = Pattern.compile("(\\d)_([A-Za-z0-9]+)_(\\d+)\\.wav");
+    /** Clips per partition when featurising; a partition reads its clips one after another. */
+    private static final int CLIPS_PER_PARTITION = 256;
+
+    private final CondenseSettings.Data settings;
+    private final String path;
+
+    public ClipSource(CondenseSettings.Data settings, String path) {
+        if (!settings.format().isSpeech()) {
+            throw new IllegalArgumentException("not a clip format: " + settings.format());
+        }
+        this.settings = settings;
+        this.path = path;
+    }
+
+    @Override
+    public void check(JavaSparkContext sc) {
+        list(sc.hadoopConfiguration());
+    }
+
+    @Override
+    public String name() {
+        return path;
+    }
+
+    /** Every clip under the folder with its label, sorted by path. */
+    public List<Clip> list(Configuration conf) {
+        Path root = new Path(path);
+        FileSystem fs = HadoopFiles.fileSystem(conf, path);
+        List<Clip> clips = new ArrayList<>();
+        Map<String, Integer> perLabel = new TreeMap<>();
+        try {
+            if (!fs.exists(root) || !fs.getFileStatus(root).isDirectory()) {
+                throw new DataException("clip folder does not exist or is not a folder: " + fs.makeQualified(root));
+            }
+            String rootUri = fs.makeQualified(root).toUri().getPath();
+            RemoteIterator<LocatedFileStatus> files = fs.listFiles(root, true);
+            while (files.hasNext()) {
+                Path file = files.next().getPath();
+                if (!file.getName().toLowerCase(java.util.Locale.ROOT).endsWith(".wav")) {
+                    continue;
+                }
+                String relative = file.toUri().getPath().substring(rootUri.length()).replaceFirst("^/", "");
+                String label = label(file, relative);
+                int index = settings.labels().indexOf(label);
+                if (index < 0) {
+                    continue;
+                }
+                perLabel.merge(label, 1, Integer::sum);
+                clips.add(new Clip(file.toString(), stableId(relative), index));
+            }
+        } catch (IOException e) {
+            throw new DataException("cannot list " + path + ": " + e.getMessage(), e);
+        }
+        for (String label : settings.labels()) {
+            if (!perLabel.containsKey(label)) {
+                throw new DataException(path + ": no clips of label '" + label + "' (condense.data.labels lists it)");
+            }
+        }
+        clips.sort(Comparator.comparing(Clip::path));
+        return clips;
+    }
+
+    /**
+     * The label a clip's name gives. A keyword folder that is not one of {@code condense.data.labels} is left out by
+     * the caller (a keyword task usually picks some of a corpus's words); an FSDD digit that is not is an error.
+     */
+    private String label(Path file, String relative) {
+        return switch (settings.format()) {
+            case FSDD -> {
+                Matcher m = FSDD_NAME.matcher(file.getName());
+                if (!m.matches()) {
+                    throw new DataException(file + ": not a Free Spoken Digit clip name ({digit}_{speaker}_{index}"
+                            + ".wav)");
+                }
+                if (!settings.labels().contains(m.group(1))) {
+                    throw new DataException(file + ": digit " + m.group(1) + " is not one of condense.data.labels "
+                            + settings.labels());
+                }
+                yield m.group(1);
+            }
+            case KEYWORDS -> {
+                int slash = relative.indexOf('/');
+                if (slash < 0 || relative.indexOf('/', slash + 1) >= 0) {
+                    throw new DataException(file + ": a keyword clip must sit in a folder named after its label, "
+                            + "directly under " + path);
+                }
+                yield relative.substring(0, slash);
+            }
+            case TSV -> throw new IllegalStateException("TSV is not a clip format");
+        };
+    }
+
+    @Override
+    public JavaRDD<Example> examples(JavaSparkContext sc, CondenseSettings s, int limit) {
+        List<Clip> clips = list(sc.hadoopConfiguration());
+        if (limit > 0 && limit < clips.size()) {
+            long seed = s.finetune().seed();
+            clips = new ArrayList<>(clips);
+            clips.sort(Comparator.comparingLong(c -> BatchPlanner.mix(seed, c.id())));
+            clips = new ArrayList<>(clips.subList(0, limit));
+        }
+        SerializableConfiguration conf = new SerializableConfiguration(sc.hadoopConfiguration());
+        SpeechFeatures features = new SpeechFeatures(settings.sampleRate());
+        int partitions = Math.max(s.spark().partitions(), (clips.size() + CLIPS_PER_PARTITION - 1)
+                / CLIPS_PER_PARTITION);
+        return sc.parallelize(clips, partitions).mapPartitions(it -> featurise(it, conf.value(), features));
+    }
+
+    private static Iterator<Example> featurise(Iterator<Clip> clips, Configuration conf, SpeechFeatures features) {
+        List<Example> out = new ArrayList<>();
+        while (clips.hasNext()) {
+            Clip clip = clips.next();
+            byte[] bytes;
+            try {
+                bytes = HadoopFiles.readAll(conf, clip.path());
+            } catch (IOException e) {
+                throw new DataException("cannot read clip " + clip.path() + ": " + e.getMessage(), e);
+            }
+            try {
+                out.add(new Example(clip.id(), features.utterance(bytes, clip.path(), new int[0]), clip.label()));
+            } catch (AudioException e) {
+                throw new DataException(e.getMessage(), e);
+            }
+        }
+        return out.iterator();
+    }
+
+    /** FNV-1a over the path's UTF-8 bytes, mixed: stable across JVMs and runs, unlike String.hashCode's 32 bits. */
+    static long stableId(String relativePath) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : relativePath.getBytes(StandardCharsets.UTF_8)) {
+            h = (h ^ (b & 0xff)) * 0x100000001b3L;
+        }
+        return BatchPlanner.mix(h);
+    }
+}

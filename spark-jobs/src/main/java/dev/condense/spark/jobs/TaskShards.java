@@ -1,0 +1,59 @@
+package dev.condense.spark.jobs;
+
+import dev.condense.models.encoder.Example;
+import dev.condense.spark.data.DataException;
+import dev.condense.spark.data.DataSource;
+import dev.condense.spark.data.ShardedExamples;
+import dev.condense.spark.settings.CondenseSettings;
+import org.apache.spark.SparkException;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * The data of a run: read and validated, optionally sampled, tokenized or featurised on executors, sharded and
+ * cached.
+ */
+final class TaskShards {
+
+    private TaskShards() {
+    }
+
+    /** Cached shards and their size. */
+    record Shards(JavaRDD<Example> examples, long count) {
+    }
+
+    static Shards train(JavaSparkContext sc, CondenseSettings s, DataSource source) {
+        return shard(sc, s, source, s.data().trainLimit(), "train");
+    }
+
+    static Shards dev(JavaSparkContext sc, CondenseSettings s, DataSource source) {
+        return shard(sc, s, source, 0, "dev");
+    }
+
+    private static Shards shard(JavaSparkContext sc, CondenseSettings s, DataSource source, int limit, String name) {
+        sc.setJobDescription("data: read and shard " + name);
+        JavaRDD<Example> examples = ShardedExamples.shard(source.examples(sc, s, limit), s.spark().partitions(),
+                s.finetune().seed()).setName(name + " examples");
+        long count;
+        try {
+            count = examples.count();
+        } catch (RuntimeException e) {
+            throw dataProblem(e);
+        }
+        sc.clearJobGroup();
+        return new Shards(examples, count);
+    }
+
+    /**
+     * A {@link DataException} thrown on an executor (a clip that does not decode) reaches the driver wrapped in a
+     * {@link SparkException}; it is unwrapped so the user sees the file and the reason, not a stage failure.
+     */
+    private static RuntimeException dataProblem(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DataException data) {
+                return new DataException(data.getMessage(), e);
+            }
+        }
+        return e;
+    }
+}
