@@ -77,6 +77,29 @@ class FinetuneJobTest {
         assertEquals(after.correct(), lowerRate.correct(), "a lower learning rate resumes the finished stage");
     }
 
+    /**
+     * A speech encoder trained from scratch on real FSDD clips through the same job: the loss falls from chance,
+     * and the saved teacher is a speech model. A text encoder is refused for clips before any cluster work.
+     */
+    @Test
+    void aSpeechTeacherFromScratchLearnsFsddDigits() {
+        List<String> overrides = List.of("data.format=fsdd", "data.train=../data-samples/fsdd/dev",
+                "data.dev=../data-samples/fsdd/dev", "data.labels=[\"0\",\"1\",\"2\",\"3\",\"4\",\"5\",\"6\","
+                + "\"7\",\"8\",\"9\"]", "run.output=" + dir.resolve("runs"), "run.id=speech",
+                "model.pretrained=speech", "model.speech.hidden=32", "model.speech.layers=1", "model.speech.heads=2",
+                "model.speech.ffn=64", "model.speech.channels=32", "finetune.frozen=[]", "finetune.rounds=10",
+                "finetune.local-steps=15", "finetune.batch-size=16", "finetune.learning-rate=3e-3");
+        ClassificationMetrics m = FinetuneJob.run(sc, SettingsLoader.load("", "test", overrides), line -> { });
+        assertEquals(300, m.count());
+        assertTrue(m.meanLoss() < Math.log(10) - 0.5, "loss " + m.meanLoss() + " vs chance " + Math.log(10));
+        assertTrue(ModelStore.load(sc.hadoopConfiguration(), dir.resolve("runs/speech/teacher").toString()).spec()
+                .isSpeech());
+
+        SettingsException text = assertThrows(SettingsException.class, () -> FinetuneJob.run(sc,
+                withOverrides(overrides, "run.id=speech-text", "model.pretrained=minilm"), line -> { }));
+        assertTrue(text.getMessage().contains("minilm is a text encoder"), text.getMessage());
+    }
+
     private static CondenseSettings withOverrides(List<String> overrides, String... extra) {
         List<String> all = new java.util.ArrayList<>(overrides);
         all.addAll(List.of(extra));
