@@ -46,8 +46,8 @@ final class ConvSubsampling implements InputLayer {
         }
         INDArray w1 = weights.get(CONV1_WEIGHT);
         if (frames.features() * 3L != w1.size(0)) {
-            throw new IllegalArgumentException("the model takes " + w1.size(0) / 3 + " features per frame, the batch has "
-                    + frames.features());
+            throw new IllegalArgumentException("the model takes " + w1.size(0) / 3
+                    + " features per frame, the batch has " + frames.features());
         }
         int b = batch.size();
         int half = 2 * batch.length();

@@ -25,9 +25,9 @@ import static dev.condense.models.encoder.ParameterNames.POSITION_EMBEDDINGS;
 
 /**
  * A BERT-layout encoder with mean pooling and a linear classifier (or, for CTC, a classifier at every position) over
- * word pieces or, through a convolutional front end, log-mel frames ({@link InputLayer}), computed with hand-written ND4J forward and
- * backward passes: GEMMs and batched matmuls do the work, with no graph interpreter in between. Gradients are
- * checked against finite differences (and float32 outputs against onnxruntime) in the tests.
+ * word pieces or, through a convolutional front end, log-mel frames ({@link InputLayer}), computed with hand-written
+ * ND4J forward and backward passes: GEMMs and batched matmuls do the work, with no graph interpreter in between.
+ * Gradients are checked against finite differences (and float32 outputs against onnxruntime) in the tests.
  */
 public final class TransformerEncoder implements Encoder {
 

@@ -3,6 +3,8 @@ package dev.condense.models.train;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.Arrays;
+
 /**
  * Connectionist temporal classification (Graves et al., 2006) over per-position logits, symbol 0 the blank: the
  * negative log-probability of each transcript summed over every alignment that collapses to it (repeats merged,
@@ -71,10 +73,10 @@ public final class CtcLoss {
         double[][] alpha = new double[frames][states];
         double[][] beta = new double[frames][states];
         for (double[] row : alpha) {
-            java.util.Arrays.fill(row, Double.NEGATIVE_INFINITY);
+            Arrays.fill(row, Double.NEGATIVE_INFINITY);
         }
         for (double[] row : beta) {
-            java.util.Arrays.fill(row, Double.NEGATIVE_INFINITY);
+            Arrays.fill(row, Double.NEGATIVE_INFINITY);
         }
         alpha[0][0] = logProb[0][BLANK];
         if (states > 1) {

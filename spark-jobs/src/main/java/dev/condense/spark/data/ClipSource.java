@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -74,7 +75,7 @@ public final class ClipSource implements DataSource {
             RemoteIterator<LocatedFileStatus> files = fs.listFiles(root, true);
             while (files.hasNext()) {
                 Path file = files.next().getPath();
-                if (!file.getName().toLowerCase(java.util.Locale.ROOT).endsWith(".wav")) {
+                if (!file.getName().toLowerCase(Locale.ROOT).endsWith(".wav")) {
                     continue;
                 }
                 String relative = file.toUri().getPath().substring(rootUri.length()).replaceFirst("^/", "");

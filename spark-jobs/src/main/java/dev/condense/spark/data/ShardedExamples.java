@@ -16,8 +16,8 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * Turns valid rows into tokenized examples, and examples into N shards. Tokenization runs on the executors (one tokenizer
- * per partition). Each example goes to the shard chosen by a seeded hash of its line, and examples are sorted by
+ * Turns valid rows into tokenized examples, and examples into N shards. Tokenization runs on the executors (one
+ * tokenizer per partition). Each example goes to the shard chosen by a seeded hash of its line, and examples are sorted by
  * line within a shard, so a shard's contents and order are the same on every run and every task retry.
  */
 public final class ShardedExamples {

@@ -96,8 +96,10 @@ class GlueTsvReaderTest {
     @Test
     void shardsAreTheSameOnEveryRun() {
         LabeledRows r = new GlueTsvReader(settings().data(), "../data-samples/sst2/dev.tsv").read(sc);
-        List<List<Example>> a = DistributedTrainerTest.byPartition(ShardedExamples.shard(ShardedExamples.tokenize(r.rows(), 64), 3, 9));
-        List<List<Example>> b = DistributedTrainerTest.byPartition(ShardedExamples.shard(ShardedExamples.tokenize(r.rows(), 64), 3, 9));
+        List<List<Example>> a = DistributedTrainerTest.byPartition(
+                ShardedExamples.shard(ShardedExamples.tokenize(r.rows(), 64), 3, 9));
+        List<List<Example>> b = DistributedTrainerTest.byPartition(
+                ShardedExamples.shard(ShardedExamples.tokenize(r.rows(), 64), 3, 9));
         assertEquals(a, b);
         assertEquals(872, a.stream().mapToInt(List::size).sum());
         assertTrue(a.stream().allMatch(p -> p.size() > 200), "shards are balanced");
