@@ -21,30 +21,11 @@ public record WordErrorRate(long errors, long references) {
     public WordErrorRate plus(String reference, String hypothesis) {
         List<String> ref = words(reference);
         List<String> hyp = words(hypothesis);
-        return new WordErrorRate(errors + editDistance(ref, hyp), references + ref.size());
+        return new WordErrorRate(errors + EditDistance.between(ref, hyp), references + ref.size());
     }
 
     public static WordErrorRate none() {
         return new WordErrorRate(0, 0);
-    }
-
-    static int editDistance(List<String> a, List<String> b) {
-        int[] previous = new int[b.size() + 1];
-        int[] current = new int[b.size() + 1];
-        for (int j = 0; j <= b.size(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.size(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.size(); j++) {
-                int substitute = previous[j - 1] + (a.get(i - 1).equals(b.get(j - 1)) ? 0 : 1);
-                current[j] = Math.min(substitute, Math.min(previous[j], current[j - 1]) + 1);
-            }
-            int[] t = previous;
-            previous = current;
-            current = t;
-        }
-        return previous[b.size()];
     }
 
     private static List<String> words(String text) {

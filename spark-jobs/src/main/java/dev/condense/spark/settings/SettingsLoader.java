@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
+import dev.condense.models.eval.EditDistance;
 import dev.condense.models.prune.MatrixKind;
 
 import java.util.Collections;
@@ -104,7 +105,7 @@ public final class SettingsLoader {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String k : known) {
-            int d = Levenshtein.distance(key, k);
+            int d = EditDistance.between(key, k);
             if (d < bestDistance) {
                 bestDistance = d;
                 best = k;
