@@ -114,6 +114,17 @@ public record Batch(int size, int length, int[] ids, int[] typeIds, float[] mask
         return labels == null ? null : labels.clone();
     }
 
+    /** Each example's real positions (its mask's ones). */
+    public int[] lengths() {
+        int[] lengths = new int[size];
+        for (int b = 0; b < size; b++) {
+            for (int t = 0; t < length; t++) {
+                lengths[b] += (int) mask[b * length + t];
+            }
+        }
+        return lengths;
+    }
+
     public int tokens() {
         int n = 0;
         for (float m : mask) {

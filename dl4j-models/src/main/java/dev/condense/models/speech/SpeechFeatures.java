@@ -1,8 +1,8 @@
 package dev.condense.models.speech;
 
 /**
- * A clip's bytes to a speech encoder's input, the same way on every executor: decode, resample to one rate, 80
- * log-mel bins, per-utterance mean and variance normalisation.
+ * A clip's bytes to a speech encoder's input, the same way on every executor: decode (WAV or FLAC), resample to
+ * one rate, 80 log-mel bins, per-utterance mean and variance normalisation.
  *
  * @param sampleRate the rate every clip is brought to before its features are computed
  */
@@ -14,7 +14,7 @@ public record SpeechFeatures(int sampleRate) implements java.io.Serializable {
      * @throws AudioException when the clip cannot be decoded or is shorter than one 25 ms window
      */
     public Utterance utterance(byte[] clip, String source, int[] transcript) {
-        return utterance(WavDecoder.decode(clip, source), source, transcript);
+        return utterance(AudioDecoder.decode(clip, source), source, transcript);
     }
 
     /** As {@link #utterance(byte[], String, int[])}, from decoded audio. */

@@ -58,13 +58,10 @@ public final class CtcLoss {
             }
             label[2 * u + 1] = target[u];
         }
-        int repeats = 0;
-        for (int u = 1; u < target.length; u++) {
-            repeats += target[u] == target[u - 1] ? 1 : 0;
-        }
-        if (frames < target.length + repeats) {
+        if (frames < minimumPositions(target)) {
             throw new IllegalArgumentException("example " + index + " has " + frames + " positions, too few for its "
-                    + target.length + " symbols (" + repeats + " repeated need a blank between them)");
+                    + target.length + " symbols (" + (minimumPositions(target) - target.length)
+                    + " repeated need a blank between them)");
         }
         double[][] logProb = new double[frames][];
         for (int t = 0; t < frames; t++) {
@@ -122,6 +119,15 @@ public final class CtcLoss {
             }
         }
         return -logP;
+    }
+
+    /** The fewest positions that can spell {@code transcript}: one per symbol, plus a blank between repeats. */
+    public static int minimumPositions(int[] transcript) {
+        int repeats = 0;
+        for (int u = 1; u < transcript.length; u++) {
+            repeats += transcript[u] == transcript[u - 1] ? 1 : 0;
+        }
+        return transcript.length + repeats;
     }
 
     /** A symbol state may be reached from two states back unless that state holds the same symbol (or s is blank). */

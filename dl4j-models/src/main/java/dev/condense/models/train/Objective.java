@@ -1,6 +1,7 @@
 package dev.condense.models.train;
 
 import dev.condense.models.encoder.Batch;
+import dev.condense.models.encoder.EncoderSpec;
 import dev.condense.models.encoder.ForwardPass;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -24,6 +25,26 @@ public interface Objective {
             CrossEntropy.Result ce = CrossEntropy.of(student.logits(), batch.labels(), 1.0 / batch.size());
             return new StepLoss(ce.lossSum(), ce.dLogits(), Map.of(), Map.of(), null);
         };
+    }
+
+    /**
+     * CTC on each utterance's transcript ({@link Batch.Frames#transcripts()}) over its real positions, averaged over
+     * the batch: for a speech encoder with a per-position head.
+     */
+    static Objective ctc() {
+        return (student, batch, extras) -> {
+            if (batch.frames() == null) {
+                throw new IllegalArgumentException("CTC needs a speech batch with transcripts");
+            }
+            CtcLoss.Result ctc = CtcLoss.of(student.logits(), batch.length(), batch.lengths(),
+                    batch.frames().transcripts(), 1.0 / batch.size());
+            return new StepLoss(ctc.lossSum(), ctc.dLogits(), Map.of(), Map.of(), null);
+        };
+    }
+
+    /** The loss a model's head is trained with on its own: CTC for a per-position head, else cross-entropy. */
+    static Objective supervised(EncoderSpec spec) {
+        return spec.isSpeech() && spec.speech().ctc() ? ctc() : crossEntropy();
     }
 
     /**

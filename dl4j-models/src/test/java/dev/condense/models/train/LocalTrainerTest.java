@@ -3,6 +3,9 @@ package dev.condense.models.train;
 import dev.condense.models.encoder.Batch;
 import dev.condense.models.encoder.EncoderSpec;
 import dev.condense.models.encoder.ParameterNames;
+import dev.condense.models.encoder.TransformerEncoder;
+import dev.condense.models.eval.Evaluator;
+import dev.condense.models.eval.TranscriptionMetrics;
 import dev.condense.models.factor.NuclearNorm;
 import dev.condense.models.prune.Granularity;
 import dev.condense.models.prune.MaskSet;
@@ -12,6 +15,7 @@ import dev.condense.models.prune.Pruner;
 import dev.condense.models.prune.ScoreMethod;
 import dev.condense.models.prune.SparsitySchedule;
 import dev.condense.models.prune.TestPruners;
+import dev.condense.models.speech.Utterance;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.encoder.TinyEncoders;
 import dev.condense.models.state.NdArrays;
@@ -52,6 +56,32 @@ class LocalTrainerTest {
         ReplicaResult trained = trainer.train(start, Collections.nCopies(15, b).iterator(), 15);
         double after = trainer.train(trained.state(), Collections.nCopies(1, b).iterator(), 1).lossSum();
         assertTrue(after < 0.5 * first, "loss " + first + " -> " + after);
+    }
+
+    /**
+     * The CTC objective drives a per-position head to spell each utterance's transcript: after training on three
+     * utterances, greedy decoding writes them back exactly and the CTC loss has fallen by a factor of ten.
+     */
+    @Test
+    void ctcStepsTeachAPerPositionHeadToSpellTheTranscripts() {
+        EncoderSpec spec = EncoderSpec.speech(new EncoderSpec.Speech(5, 4, true), 16, 8, 2, 2, 6, 4);
+        List<Utterance> utterances = List.of(transcribed(13, 1, 2, 3), transcribed(13, 2, 3), transcribed(8, 3, 2));
+        Batch batch = Batch.of(utterances, new int[3]);
+        TrainingState start = TrainingState.start(TinyEncoders.randomState(spec, 21), Set.of());
+        LocalTrainer trainer = new LocalTrainer(new OptimizerSettings(new LearningRateSchedule(3e-2, 0, 150), 0.9,
+                0.999, 1e-8, 0, 1.0, Set.of()), Objective.supervised(spec), null);
+        double first = trainer.train(start, List.of(batch).iterator(), 1).lossSum();
+        ReplicaResult trained = trainer.train(start, Collections.nCopies(150, batch).iterator(), 150);
+        TranscriptionMetrics metrics = Evaluator.transcribe(
+                TransformerEncoder.of(trained.state().model(), DataType.FLOAT, Set.of()), List.of(batch).iterator());
+        assertEquals(0.0, metrics.characterErrorRate(), () -> "transcripts " + metrics.samples());
+        assertEquals(3, metrics.utterances());
+        assertTrue(metrics.lossSum() < 0.1 * first, "CTC loss " + first + " -> " + metrics.lossSum());
+    }
+
+    private static Utterance transcribed(int frames, long seed, int... transcript) {
+        Utterance u = TinyEncoders.utterance(frames, seed);
+        return new Utterance(u.frames(), u.features(), transcript);
     }
 
     @Test

@@ -3,6 +3,8 @@ package dev.condense.spark.data;
 import dev.condense.models.encoder.Example;
 import dev.condense.models.speech.AudioException;
 import dev.condense.models.speech.SpeechFeatures;
+import dev.condense.models.speech.Utterance;
+import dev.condense.models.train.CtcLoss;
 import dev.condense.models.train.BatchPlanner;
 import dev.condense.spark.io.HadoopFiles;
 import dev.condense.spark.settings.CondenseSettings;
@@ -28,11 +30,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A folder of labelled WAV clips through the Hadoop FileSystem API: Free Spoken Digit names
- * ({@code {digit}_{speaker}_{index}.wav}) or keyword folders ({@code <label>/*.wav}). The driver only lists the
- * folder and reads labels off the names, which catches a badly named clip before any cluster work; the executors
- * read, decode and featurise the clips of their partition. A clip that cannot be decoded fails the job with its path
- * and the reason.
+ * A folder of audio clips through the Hadoop FileSystem API: labelled WAV clips, by Free Spoken Digit names
+ * ({@code {digit}_{speaker}_{index}.wav}) or keyword folders ({@code <label>/*.wav}), or transcribed utterances in
+ * the LibriSpeech or LJSpeech layout ({@link TranscriptIndex}). The driver only lists the folder and reads labels
+ * off the names (or the small transcript files), which catches a badly named clip or a transcript without audio
+ * before any cluster work; the executors read, decode and featurise the clips of their partition. A clip that cannot
+ * be decoded, or is too short for its transcript, fails the job with its path and the reason.
  */
 public final class ClipSource implements DataSource {
 
@@ -61,41 +64,50 @@ public final class ClipSource implements DataSource {
         return path;
     }
 
-    /** Every clip under the folder with its label, sorted by path. */
+    /** Every clip under the folder with its label or transcript, sorted by path. */
     public List<Clip> list(Configuration conf) {
         Path root = new Path(path);
         FileSystem fs = HadoopFiles.fileSystem(conf, path);
-        List<Clip> clips = new ArrayList<>();
-        Map<String, Integer> perLabel = new TreeMap<>();
+        List<Clip> clips;
         try {
             if (!fs.exists(root) || !fs.getFileStatus(root).isDirectory()) {
                 throw new DataException("clip folder does not exist or is not a folder: " + fs.makeQualified(root));
             }
-            String rootUri = fs.makeQualified(root).toUri().getPath();
-            RemoteIterator<LocatedFileStatus> files = fs.listFiles(root, true);
-            while (files.hasNext()) {
-                Path file = files.next().getPath();
-                if (!file.getName().toLowerCase(Locale.ROOT).endsWith(".wav")) {
-                    continue;
-                }
-                String relative = file.toUri().getPath().substring(rootUri.length()).replaceFirst("^/", "");
-                String label = label(file, relative);
-                int index = settings.labels().indexOf(label);
-                if (index < 0) {
-                    continue;
-                }
-                perLabel.merge(label, 1, Integer::sum);
-                clips.add(new Clip(file.toString(), stableId(relative), index));
-            }
+            clips = switch (settings.format()) {
+                case TRANSCRIBED -> new TranscriptIndex(fs, root).clips();
+                default -> labelled(fs, root);
+            };
         } catch (IOException e) {
             throw new DataException("cannot list " + path + ": " + e.getMessage(), e);
+        }
+        clips.sort(Comparator.comparing(Clip::path));
+        return clips;
+    }
+
+    private List<Clip> labelled(FileSystem fs, Path root) throws IOException {
+        List<Clip> clips = new ArrayList<>();
+        Map<String, Integer> perLabel = new TreeMap<>();
+        String rootUri = fs.makeQualified(root).toUri().getPath();
+        RemoteIterator<LocatedFileStatus> files = fs.listFiles(root, true);
+        while (files.hasNext()) {
+            Path file = files.next().getPath();
+            if (!file.getName().toLowerCase(Locale.ROOT).endsWith(".wav")) {
+                continue;
+            }
+            String relative = file.toUri().getPath().substring(rootUri.length()).replaceFirst("^/", "");
+            String label = label(file, relative);
+            int index = settings.labels().indexOf(label);
+            if (index < 0) {
+                continue;
+            }
+            perLabel.merge(label, 1, Integer::sum);
+            clips.add(new Clip(file.toString(), stableId(relative), index));
         }
         for (String label : settings.labels()) {
             if (!perLabel.containsKey(label)) {
                 throw new DataException(path + ": no clips of label '" + label + "' (condense.data.labels lists it)");
             }
         }
-        clips.sort(Comparator.comparing(Clip::path));
         return clips;
     }
 
@@ -125,7 +137,7 @@ public final class ClipSource implements DataSource {
                 }
                 yield relative.substring(0, slash);
             }
-            case TSV -> throw new IllegalStateException("TSV is not a clip format");
+            default -> throw new IllegalStateException(settings.format() + " clips are not labelled by name");
         };
     }
 
@@ -156,12 +168,27 @@ public final class ClipSource implements DataSource {
                 throw new DataException("cannot read clip " + clip.path() + ": " + e.getMessage(), e);
             }
             try {
-                out.add(new Example(clip.id(), features.utterance(bytes, clip.path(), new int[0]), clip.label()));
+                Utterance utterance = features.utterance(bytes, clip.path(), clip.transcript());
+                requireAlignable(clip, utterance);
+                out.add(new Example(clip.id(), utterance, clip.label()));
             } catch (AudioException e) {
                 throw new DataException(e.getMessage(), e);
             }
         }
         return out.iterator();
+    }
+
+    /**
+     * CTC needs a position per character, and one more between repeated characters: a clip too short (or spoken too
+     * fast) for its transcript cannot be trained on, so it is reported rather than silently dropped.
+     */
+    private static void requireAlignable(Clip clip, Utterance utterance) {
+        int needed = CtcLoss.minimumPositions(clip.transcript());
+        if (utterance.length() < needed) {
+            throw new DataException(String.format("%s: its %d encoder positions (%.2f s of audio, 40 ms each) are too "
+                    + "few for its transcript of %d characters: CTC needs at least %d", clip.path(),
+                    utterance.length(), utterance.frameCount() / 100.0, clip.transcript().length, needed));
+        }
     }
 
     /** FNV-1a over the path's UTF-8 bytes, mixed: stable across JVMs and runs, unlike String.hashCode's 32 bits. */

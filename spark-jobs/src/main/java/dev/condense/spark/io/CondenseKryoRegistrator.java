@@ -7,11 +7,16 @@ import com.esotericsoftware.kryo.io.Output;
 import dev.condense.models.encoder.Example;
 import dev.condense.models.encoder.ModelInput;
 import dev.condense.models.eval.ClassificationMetrics;
+import dev.condense.models.eval.ErrorRate;
+import dev.condense.models.eval.TranscriptionMetrics;
 import dev.condense.models.speech.Utterance;
 import dev.condense.models.text.Encoding;
 import dev.condense.spark.data.Clip;
 import dev.condense.spark.train.RoundAverage;
 import org.apache.spark.serializer.KryoRegistrator;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Registers every class Condense ships between JVMs ({@code spark.kryo.registrationRequired=true}), with explicit
@@ -26,6 +31,7 @@ public final class CondenseKryoRegistrator implements KryoRegistrator {
         kryo.register(Clip.class, new ClipSerializer());
         kryo.register(RoundAverage.class, new RoundAverage.KryoSerializer());
         kryo.register(ClassificationMetrics.class, new MetricsSerializer());
+        kryo.register(TranscriptionMetrics.class, new TranscriptionMetricsSerializer());
         kryo.register(dev.condense.spark.data.RowErrors.class);
         kryo.register(byte[].class);
         kryo.register(int[].class);
@@ -89,11 +95,16 @@ public final class CondenseKryoRegistrator implements KryoRegistrator {
             out.writeString(c.path());
             out.writeLong(c.id());
             out.writeInt(c.label(), true);
+            out.writeInt(c.transcript().length, true);
+            out.writeInts(c.transcript(), true);
         }
 
         @Override
         public Clip read(Kryo kryo, Input in, Class<Clip> type) {
-            return new Clip(in.readString(), in.readLong(), in.readInt(true));
+            String path = in.readString();
+            long id = in.readLong();
+            int label = in.readInt(true);
+            return new Clip(path, id, label, in.readInts(in.readInt(true), true));
         }
     }
 
@@ -116,6 +127,34 @@ public final class CondenseKryoRegistrator implements KryoRegistrator {
                 c[i] = in.readLongs(n, true);
             }
             return ClassificationMetrics.of(c, in.readDouble());
+        }
+    }
+
+    static final class TranscriptionMetricsSerializer extends Serializer<TranscriptionMetrics> {
+        @Override
+        public void write(Kryo kryo, Output out, TranscriptionMetrics m) {
+            out.writeLong(m.utterances(), true);
+            out.writeDouble(m.lossSum());
+            out.writeLongs(new long[] {m.words().errors(), m.words().references(), m.characters().errors(),
+                    m.characters().references()}, true);
+            out.writeInt(m.samples().size(), true);
+            for (TranscriptionMetrics.Sample sample : m.samples()) {
+                out.writeString(sample.reference());
+                out.writeString(sample.hypothesis());
+            }
+        }
+
+        @Override
+        public TranscriptionMetrics read(Kryo kryo, Input in, Class<TranscriptionMetrics> type) {
+            long utterances = in.readLong(true);
+            double lossSum = in.readDouble();
+            long[] rates = in.readLongs(4, true);
+            List<TranscriptionMetrics.Sample> samples = new ArrayList<>();
+            for (int i = in.readInt(true); i > 0; i--) {
+                samples.add(new TranscriptionMetrics.Sample(in.readString(), in.readString()));
+            }
+            return new TranscriptionMetrics(utterances, lossSum, new ErrorRate(rates[0], rates[1]),
+                    new ErrorRate(rates[2], rates[3]), samples);
         }
     }
 }

@@ -33,6 +33,7 @@ public final class CompressJob {
     }
 
     public static Outcome run(JavaSparkContext sc, CondenseSettings s, TaskData data, Consumer<String> log) {
+        s.data().requireClassification("compress");
         data.check(sc);
         CondenseSettings.Pipeline pipeline = s.pipeline();
         Optional<ClassificationMetrics> teacher = Optional.empty();

@@ -90,7 +90,13 @@ public final class Condense {
 
     private static void execute(JavaSparkContext sc, String command, CondenseSettings settings) {
         switch (command) {
-            case "finetune" -> FinetuneJob.run(sc, settings, System.out::println);
+            case "finetune" -> {
+                if (settings.data().format().isTranscribed()) {
+                    FinetuneJob.transcribe(sc, settings, System.out::println);
+                } else {
+                    FinetuneJob.run(sc, settings, System.out::println);
+                }
+            }
             case "evaluate" -> EvaluateJob.run(sc, settings, System.out::println);
             case "prune" -> PruneJob.run(sc, settings, System.out::println);
             case "shrink" -> ShrinkJob.run(sc, settings, System.out::println);

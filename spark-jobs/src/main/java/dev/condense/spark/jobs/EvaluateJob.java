@@ -27,6 +27,7 @@ public final class EvaluateJob {
 
     public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, TaskData data,
                                             Consumer<String> log) {
+        s.data().requireClassification("evaluate");
         Configuration conf = sc.hadoopConfiguration();
         String path = s.evaluate().model().isEmpty() ? s.run().directory() + "/teacher" : s.evaluate().model();
         data.dev().check(sc);

@@ -57,6 +57,7 @@ public final class FactoriseJob {
 
     public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, TaskData data,
                                             Consumer<String> log) {
+        s.data().requireClassification("factorise");
         Configuration conf = sc.hadoopConfiguration();
         String runDir = s.run().directory();
         CondenseSettings.Factorise f = s.factorise();

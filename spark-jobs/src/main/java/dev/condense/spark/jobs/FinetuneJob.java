@@ -1,7 +1,12 @@
 package dev.condense.spark.jobs;
 
+import dev.condense.models.encoder.EncoderSpec;
 import dev.condense.models.eval.ClassificationMetrics;
+import dev.condense.models.eval.TranscriptionMetrics;
 import dev.condense.models.state.ModelState;
+import dev.condense.models.train.LocalTrainer;
+import dev.condense.models.train.Objective;
+import dev.condense.models.train.OptimizerSettings;
 import dev.condense.models.train.TrainingState;
 import dev.condense.spark.eval.DistributedEvaluator;
 import dev.condense.spark.io.Checkpoints;
@@ -18,9 +23,10 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * {@code finetune}: the pretrained encoder with a new classifier head, trained by parameter averaging over the
- * training shards, then saved as the run's teacher ({@code <run>/teacher/model.bin}) and evaluated on the dev set
- * ({@code <run>/teacher/metrics.json}).
+ * {@code finetune}: the pretrained encoder with a new head, trained by parameter averaging over the training shards,
+ * then saved as the run's teacher ({@code <run>/teacher/model.bin}) and evaluated on the dev set
+ * ({@code <run>/teacher/metrics.json}). A classifier is trained with cross-entropy and scored by accuracy; a speech
+ * model on transcribed utterances with CTC, scored by word and character error rates.
  */
 public final class FinetuneJob {
 
@@ -31,14 +37,64 @@ public final class FinetuneJob {
     private FinetuneJob() {
     }
 
-    /** Runs on the TSV files of {@code condense.data}. */
+    /** Runs on the data named by {@code condense.data}: a classification task. */
     public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, Consumer<String> log) {
         return run(sc, s, TaskData.files(s), log);
     }
 
+    /** Trains a classifier and reports its dev accuracy. */
     public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, TaskData data,
                                             Consumer<String> log) {
+        if (s.data().format().isTranscribed()) {
+            throw new IllegalArgumentException("transcribed speech trains a CTC model: use FinetuneJob.transcribe");
+        }
         long start = System.nanoTime();
+        Trained trained = train(sc, s, data, log);
+        TaskShards.Shards dev = TaskShards.dev(sc, s, data.dev());
+        ClassificationMetrics metrics = DistributedEvaluator.evaluate(sc, trained.model(), dev.examples(),
+                s.evaluate().batchSize(), s.spark().threadsPerTask(), "finetune: evaluate on dev");
+        dev.examples().unpersist();
+        trained.writeMetrics(sc, s, new LinkedHashMap<>(MetricsJson.of(metrics, s.data().labels())), start);
+        log.accept(String.format("dev accuracy %.4f (%d/%d), loss %.4f; teacher saved to %s/teacher",
+                metrics.accuracy(), metrics.correct(), metrics.count(), metrics.meanLoss(), s.run().directory()));
+        return metrics;
+    }
+
+    /**
+     * Trains a speech model with a CTC head on transcribed utterances ({@code condense.data.format = transcribed})
+     * and reports the word and character error rates of its greedy transcripts on the dev set.
+     */
+    public static TranscriptionMetrics transcribe(JavaSparkContext sc, CondenseSettings s, Consumer<String> log) {
+        if (!s.data().format().isTranscribed()) {
+            throw new IllegalArgumentException(s.data().format() + " data are labelled: use FinetuneJob.run");
+        }
+        long start = System.nanoTime();
+        TaskData data = TaskData.files(s);
+        Trained trained = train(sc, s, data, log);
+        TaskShards.Shards dev = TaskShards.dev(sc, s, data.dev());
+        TranscriptionMetrics metrics = DistributedEvaluator.transcribe(sc, trained.model(), dev.examples(),
+                s.evaluate().batchSize(), s.spark().threadsPerTask(), "finetune: transcribe dev");
+        dev.examples().unpersist();
+        trained.writeMetrics(sc, s, new LinkedHashMap<>(MetricsJson.of(metrics)), start);
+        for (TranscriptionMetrics.Sample sample : metrics.samples()) {
+            log.accept("  reference:  " + sample.reference() + "\n  hypothesis: " + sample.hypothesis());
+        }
+        log.accept(String.format("dev WER %.4f (%d/%d words), CER %.4f, CTC loss %.4f over %d utterances; model "
+                        + "saved to %s/teacher", metrics.wordErrorRate(), metrics.words().errors(),
+                metrics.words().references(), metrics.characterErrorRate(), metrics.meanLoss(), metrics.utterances(),
+                s.run().directory()));
+        return metrics;
+    }
+
+    /** The trained model, saved as the run's teacher, and what its training did. */
+    private record Trained(ModelState model, long trainExamples, List<Double> roundLosses) {
+        void writeMetrics(JavaSparkContext sc, CondenseSettings s, Map<String, Object> json, long start) {
+            MetricsJson.addTraining(json, trainExamples, s.spark().partitions(), s.finetune(), roundLosses, start);
+            MetricsJson.write(sc.hadoopConfiguration(), s.run().directory() + "/teacher/metrics.json", json);
+        }
+    }
+
+    private static Trained train(JavaSparkContext sc, CondenseSettings s, TaskData data, Consumer<String> log) {
         Configuration conf = sc.hadoopConfiguration();
         data.check(sc);
         String runDir = s.run().directory();
@@ -58,26 +114,17 @@ public final class FinetuneJob {
         log.accept(String.format("train: %,d examples in %d shards from %s", train.count(), s.spark().partitions(),
                 data.train().name()));
         CondenseSettings.Training f = s.finetune();
-        dev.condense.models.train.OptimizerSettings optimizer = f.optimizer();
+        OptimizerSettings optimizer = f.optimizer();
+        EncoderSpec spec = pretrained.spec();
         DistributedTrainer.Plan plan = new DistributedTrainer.Plan(STAGE, f.rounds(), f.localSteps(), f.batchSize(),
-                f.seed(), s.spark().threadsPerTask(), () -> new dev.condense.models.train.LocalTrainer(optimizer),
+                f.seed(), s.spark().threadsPerTask(),
+                () -> new LocalTrainer(optimizer, Objective.supervised(spec), null),
                 DistributedTrainer.RoundHook.NONE);
         DistributedTrainer trainer = new DistributedTrainer(sc, checkpoints, log);
         DistributedTrainer.Outcome outcome = trainer.fit(plan, train.examples(),
                 TrainingState.start(pretrained, f.frozen()));
         train.examples().unpersist();
         ModelStore.save(conf, runDir + "/teacher", outcome.state().model());
-
-        TaskShards.Shards dev = TaskShards.dev(sc, s, data.dev());
-        ClassificationMetrics metrics = DistributedEvaluator.evaluate(sc, outcome.state().model(), dev.examples(),
-                s.evaluate().batchSize(), s.spark().threadsPerTask(), "finetune: evaluate on dev");
-        dev.examples().unpersist();
-
-        Map<String, Object> json = new LinkedHashMap<>(MetricsJson.of(metrics, s.data().labels()));
-        MetricsJson.addTraining(json, train.count(), s.spark().partitions(), f, outcome.roundLosses(), start);
-        MetricsJson.write(conf, runDir + "/teacher/metrics.json", json);
-        log.accept(String.format("dev accuracy %.4f (%d/%d), loss %.4f; teacher saved to %s/teacher",
-                metrics.accuracy(), metrics.correct(), metrics.count(), metrics.meanLoss(), runDir));
-        return metrics;
+        return new Trained(outcome.state().model(), train.count(), outcome.roundLosses());
     }
 }

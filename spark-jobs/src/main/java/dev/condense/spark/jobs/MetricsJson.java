@@ -3,6 +3,7 @@ package dev.condense.spark.jobs;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.condense.models.eval.ClassificationMetrics;
+import dev.condense.models.eval.TranscriptionMetrics;
 import dev.condense.spark.io.HadoopFiles;
 import org.apache.hadoop.conf.Configuration;
 
@@ -40,6 +41,22 @@ public final class MetricsJson {
             confusion.put(labels.get(i), row);
         }
         out.put("confusion (true -> predicted)", confusion);
+        return out;
+    }
+
+    /** A CTC model's dev results: word and character error rates, mean CTC loss, and a few transcripts to read. */
+    public static Map<String, Object> of(TranscriptionMetrics m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("utterances", m.utterances());
+        out.put("wer", m.wordErrorRate());
+        out.put("word_errors", m.words().errors());
+        out.put("reference_words", m.words().references());
+        out.put("cer", m.characterErrorRate());
+        out.put("character_errors", m.characters().errors());
+        out.put("reference_characters", m.characters().references());
+        out.put("ctc_loss", m.meanLoss());
+        out.put("samples", m.samples().stream()
+                .map(x -> Map.of("reference", x.reference(), "hypothesis", x.hypothesis())).toList());
         return out;
     }
 

@@ -46,7 +46,8 @@ public final class ModelStore {
     /**
      * The starting point named by {@code condense.model.pretrained}, with a new classifier of {@code numLabels}:
      * MiniLM, a speech encoder from scratch shaped by {@code condense.model.speech}, or a saved model. It must suit
-     * {@code condense.data.format}: a text encoder cannot read clips, nor a speech encoder text.
+     * {@code condense.data.format}: a text encoder cannot read clips, nor a speech encoder text, and transcribed speech
+     * needs a per-position (CTC) head.
      */
     public static ModelState pretrained(Configuration conf, CondenseSettings s, int numLabels, long seed) {
         String name = s.model().pretrained();
@@ -62,11 +63,19 @@ public final class ModelStore {
         if (name.equals(CondenseSettings.Model.SPEECH_FROM_SCRATCH)) {
             requireKind(true, speechData, "condense.model.pretrained = speech");
             CondenseSettings.SpeechModel m = s.model().speech();
-            return SpeechEncoders.initial(EncoderSpec.speech(new EncoderSpec.Speech(LogMelFilterbank.STANDARD_BINS, m.channels(),
-                    false), m.maxPositions(), m.hidden(), m.layers(), m.heads(), m.ffn(), numLabels), seed);
+            EncoderSpec.Speech input = new EncoderSpec.Speech(LogMelFilterbank.STANDARD_BINS, m.channels(),
+                    s.data().format().isTranscribed());
+            return SpeechEncoders.initial(EncoderSpec.speech(input, m.maxPositions(), m.hidden(), m.layers(),
+                    m.heads(), m.ffn(), numLabels), seed);
         }
         ModelState model = load(conf, name);
         requireKind(model.spec().isSpeech(), speechData, "the model " + name);
+        boolean ctcModel = model.spec().isSpeech() && model.spec().speech().ctc();
+        if (ctcModel != s.data().format().isTranscribed()) {
+            throw new SettingsException("the model " + name + (ctcModel ? " transcribes (a CTC head)" : " classifies")
+                    + ", but condense.data.format = " + s.data().format().key() + (ctcModel ? " is labelled clips"
+                    : " is transcribed speech"));
+        }
         if (model.spec().numLabels() != numLabels) {
             throw new DataException("model " + name + " has " + model.spec().numLabels()
                     + " labels, the data set has " + numLabels);

@@ -57,6 +57,7 @@ public final class PruneJob {
 
     public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, TaskData data,
                                             Consumer<String> log) {
+        s.data().requireClassification("prune");
         long start = System.nanoTime();
         Configuration conf = sc.hadoopConfiguration();
         String runDir = s.run().directory();

@@ -37,6 +37,7 @@ public final class ShrinkJob {
 
     public static ClassificationMetrics run(JavaSparkContext sc, CondenseSettings s, TaskData data,
                                             Consumer<String> log) {
+        s.data().requireClassification("shrink");
         Configuration conf = sc.hadoopConfiguration();
         String runDir = s.run().directory();
         String input = s.shrink().model().isEmpty() ? runDir + "/student" : s.shrink().model();

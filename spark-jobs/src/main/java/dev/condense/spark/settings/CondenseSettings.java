@@ -11,6 +11,7 @@ import dev.condense.models.train.OptimizerSettings;
 
 import java.io.Serializable;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
@@ -81,22 +82,52 @@ public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, 
         /** A folder of Free Spoken Digit clips, {@code {digit}_{speaker}_{index}.wav}: the label is the digit. */
         FSDD,
         /** A folder of {@code <label>/*.wav} folders, as in Speech Commands: the label is the folder's name. */
-        KEYWORDS;
+        KEYWORDS,
+        /**
+         * A folder of transcribed utterances, for CTC: every LibriSpeech transcript file under it
+         * ({@code speaker/chapter/speaker-chapter.trans.txt} beside the chapter's {@code *.flac}) and every LJSpeech
+         * {@code metadata.csv} (beside {@code wavs/}), so corpora in both layouts can be trained on together.
+         */
+        TRANSCRIBED;
 
         public boolean isSpeech() {
             return this != TSV;
+        }
+
+        /** Whether examples are transcribed utterances (a CTC task over characters) rather than labelled ones. */
+        public boolean isTranscribed() {
+            return this == TRANSCRIBED;
+        }
+
+        /** The value of {@code condense.data.format} that names this format. */
+        public String key() {
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
     /**
      * A task's data: GLUE-style TSV files, or folders of clips ({@link DataFormat}). {@code textPairColumn} is empty
-     * for single-sentence tasks; clips are resampled to {@code sampleRate} before their features are computed.
+     * for single-sentence tasks; clips are resampled to {@code sampleRate} before their features are computed. For
+     * transcribed speech, {@code labels} are the CTC head's characters.
      */
     public record Data(String train, String dev, DataFormat format, String textColumn, String textPairColumn,
                        String labelColumn, List<String> labels, BadRows badRows, int maxLength, int trainLimit,
                        int sampleRate) implements Serializable {
         public boolean isPairTask() {
             return !textPairColumn.isEmpty();
+        }
+
+        /**
+         * Stops a stage that only knows classification before it starts cluster work on transcribed speech.
+         *
+         * @throws SettingsException when the data are transcribed utterances
+         */
+        public void requireClassification(String stage) {
+            if (format.isTranscribed()) {
+                throw new SettingsException("condense.data.format = " + format.key() + " trains a CTC model over "
+                        + "characters; the " + stage + " stage works on classification tasks only (finetune trains "
+                        + "and evaluates CTC models, reporting word and character error rates)");
+            }
         }
     }
 

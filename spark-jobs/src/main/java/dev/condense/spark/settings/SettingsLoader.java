@@ -9,6 +9,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import dev.condense.models.eval.EditDistance;
 import dev.condense.models.prune.MatrixKind;
+import dev.condense.models.speech.Characters;
 
 import java.util.Collections;
 import java.util.HashSet;
@@ -208,8 +209,11 @@ public final class SettingsLoader {
         }
         CondenseSettings.BadRows badRows = CondenseSettings.BadRows.valueOf(
                 r.oneOf("bad-rows", Set.of("fail", "skip")).toUpperCase(java.util.Locale.ROOT));
-        CondenseSettings.DataFormat format = CondenseSettings.DataFormat.valueOf(
-                r.oneOf("format", Set.of("tsv", "fsdd", "keywords")).toUpperCase(java.util.Locale.ROOT));
+        CondenseSettings.DataFormat format = CondenseSettings.DataFormat.valueOf(r.oneOf("format",
+                Set.of("tsv", "fsdd", "keywords", "transcribed")).toUpperCase(java.util.Locale.ROOT));
+        if (format.isTranscribed()) {
+            labels = Characters.SYMBOLS;
+        }
         return new CondenseSettings.Data(nonEmpty(r, "train"), nonEmpty(r, "dev"), format,
                 nonEmpty(r, "text-column"), r.string("text-pair-column"), nonEmpty(r, "label-column"),
                 List.copyOf(labels), badRows, r.intAtLeast("max-length", 8), r.intAtLeast("train-limit", 0),

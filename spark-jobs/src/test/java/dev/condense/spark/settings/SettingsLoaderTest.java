@@ -61,6 +61,18 @@ class SettingsLoaderTest {
         assertTrue(e.getMessage().contains("did you mean condense.finetune.learning-rate"), e.getMessage());
     }
 
+    /** Transcribed speech is labelled by the CTC head's characters; an unknown format names the ones there are. */
+    @Test
+    void transcribedSpeechTakesTheCharactersAsLabelsAndAnUnknownFormatIsNamed() {
+        CondenseSettings s = SettingsLoader.load("", "t", List.of("data.format=transcribed"));
+        assertTrue(s.data().format().isTranscribed() && s.data().format().isSpeech());
+        assertEquals(dev.condense.models.speech.Characters.SYMBOLS, s.data().labels());
+        SettingsException e = assertThrows(SettingsException.class,
+                () -> SettingsLoader.load("", "t", List.of("data.format=librispeech")));
+        assertTrue(e.getMessage().contains("condense.data.format") && e.getMessage().contains("transcribed"),
+                e.getMessage());
+    }
+
     @Test
     void wrongTypeNamesKeyValueAndExpectation() {
         SettingsException e = assertThrows(SettingsException.class,
