@@ -94,7 +94,7 @@ public final class ClipSource implements DataSource {
             if (!file.getName().toLowerCase(Locale.ROOT).endsWith(".wav")) {
                 continue;
             }
-            String relative = file.toUri().getPath().substring(rootUri.length()).replaceFirst("^/", "");
+            String relative = relative(rootUri, file);
             String label = label(file, relative);
             int index = settings.labels().indexOf(label);
             if (index < 0) {
@@ -189,6 +189,11 @@ public final class ClipSource implements DataSource {
                     + "few for its transcript of %d characters: CTC needs at least %d", clip.path(),
                     utterance.length(), utterance.frameCount() / 100.0, clip.transcript().length, needed));
         }
+    }
+
+    /** A listed file's path under the root folder's path (both without scheme and authority). */
+    static String relative(String rootPath, Path file) {
+        return file.toUri().getPath().substring(rootPath.length()).replaceFirst("^/", "");
     }
 
     /** FNV-1a over the path's UTF-8 bytes, mixed: stable across JVMs and runs, unlike String.hashCode's 32 bits. */

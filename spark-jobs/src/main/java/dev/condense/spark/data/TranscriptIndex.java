@@ -39,7 +39,7 @@ final class TranscriptIndex {
         RemoteIterator<LocatedFileStatus> listing = fs.listFiles(root, true);
         while (listing.hasNext()) {
             Path file = listing.next().getPath();
-            files.put(relative(file), file);
+            files.put(ClipSource.relative(rootPath, file), file);
         }
     }
 
@@ -133,9 +133,5 @@ final class TranscriptIndex {
             text = text.substring(1);
         }
         return List.of(text.split("\r?\n", -1));
-    }
-
-    private String relative(Path file) {
-        return file.toUri().getPath().substring(rootPath.length()).replaceFirst("^/", "");
     }
 }
