@@ -2,6 +2,7 @@ package dev.condense.models.encoder;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -24,7 +25,7 @@ interface InputLayer {
      */
     void backward(Pass pass, Batch batch, INDArray dOutput, Function<String, INDArray> grad);
 
-    static InputLayer of(EncoderSpec spec, java.util.Map<String, INDArray> weights) {
+    static InputLayer of(EncoderSpec spec, Map<String, INDArray> weights) {
         return spec.isSpeech() ? new ConvSubsampling(weights) : new TokenEmbeddings(weights);
     }
 }

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 import static dev.condense.models.encoder.ParameterNames.CLASSIFIER_BIAS;
 import static dev.condense.models.encoder.ParameterNames.CLASSIFIER_WEIGHT;
@@ -175,7 +176,7 @@ public final class TransformerEncoder implements Encoder {
         Pass pass = (Pass) forwardPass;
         Batch batch = pass.batch();
         Map<String, INDArray> grads = new LinkedHashMap<>();
-        java.util.function.Function<String, INDArray> grad = name -> frozen.contains(name) ? null
+        Function<String, INDArray> grad = name -> frozen.contains(name) ? null
                 : grads.computeIfAbsent(name, n -> (weights.containsKey(n) ? weights.get(n) : gateOf(n)).ulike()
                 .assign(0));
 
@@ -210,7 +211,7 @@ public final class TransformerEncoder implements Encoder {
     }
 
     private void positionGradients(Batch batch, INDArray dEmbedded,
-                                   java.util.function.Function<String, INDArray> grad) {
+                                   Function<String, INDArray> grad) {
         INDArray dPos = grad.apply(POSITION_EMBEDDINGS);
         if (dPos != null) {
             INDArray perPosition = dEmbedded.reshape('c', batch.size(), batch.length(), spec.hidden()).sum(0);

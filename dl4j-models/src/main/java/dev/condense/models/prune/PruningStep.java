@@ -16,6 +16,7 @@ import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * What pruning adds to a training step, without owning the loop: the forward pass sees weight ⊙ mask; afterwards
@@ -159,7 +160,7 @@ public final class PruningStep implements Serializable {
         /** After the backward pass (gradients are with respect to the masked weights the forward used). */
         public void afterBackward(Map<String, INDArray> grads, Map<String, INDArray> extras,
                                   Map<String, INDArray> engineWeights) {
-            java.util.function.Function<String, INDArray> weight = name -> dense.getOrDefault(name,
+            Function<String, INDArray> weight = name -> dense.getOrDefault(name,
                     engineWeights.get(name));
             if (method.accumulates()) {
                 for (List<Slot> slots : groupSlots) {

@@ -4,6 +4,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.Serializable;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * A set of structures that are scored together, e.g. the 12 heads of one layer or the 1536 neurons of one FFN,
@@ -29,7 +30,7 @@ public record Slot(String key, long[] shape, List<Member> members) implements Se
      * Σ over each structure's member elements of {@code perElement.get(weight)}; a member for which it returns
      * null (a frozen weight has no gradient) contributes nothing.
      */
-    public INDArray reduce(java.util.function.Function<String, INDArray> perElement) {
+    public INDArray reduce(Function<String, INDArray> perElement) {
         INDArray sum = null;
         for (Member m : members) {
             INDArray values = perElement.apply(m.weight());

@@ -5,6 +5,8 @@ import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.state.Tensor;
 
+import java.util.List;
+
 /**
  * Parameter counts read from a model's stored tensors, so that a report counts what was saved, not what a setting
  * asked for. "Encoder matrices" are the six projections per layer: a factorised one counts its two factors.
@@ -20,7 +22,7 @@ public record ParameterCount(long encoderMatrixValues, long encoderMatrixNonZero
         long values = 0;
         long nonZeros = 0;
         for (ParameterNames.Shaped m : ParameterNames.encoderMatrices(spec)) {
-            java.util.List<Integer> residualRows = spec.residualRows(m.name());
+            List<Integer> residualRows = spec.residualRows(m.name());
             String[] stored = spec.rank(m.name()) == 0 ? new String[] {m.name()}
                     : residualRows == null
                     ? new String[] {ParameterNames.factorU(m.name()), ParameterNames.factorV(m.name())}

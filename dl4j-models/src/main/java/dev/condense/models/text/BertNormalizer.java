@@ -1,6 +1,7 @@
 package dev.condense.models.text;
 
 import java.text.Normalizer;
+import java.util.Locale;
 
 /**
  * BERT's uncased text clean-up, as in the Hugging Face {@code BertNormalizer}: drop control characters, map
@@ -31,7 +32,7 @@ final class BertNormalizer {
         decomposed.codePoints()
                 .filter(cp -> Character.getType(cp) != Character.NON_SPACING_MARK)
                 .forEach(out::appendCodePoint);
-        return out.toString().toLowerCase(java.util.Locale.ROOT);
+        return out.toString().toLowerCase(Locale.ROOT);
     }
 
     static boolean isWhitespace(int cp) {

@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
@@ -161,7 +162,7 @@ public final class PruneJob {
         long start = System.nanoTime();
         ModelState split = Factoriser.lowRankPlusSparse(student, ranks);
         log.accept(String.format("prune: %d matrices split into rank-%s factors plus sparse residuals (LoSparse) in "
-                + "%.1f s", ranks.size(), new java.util.TreeSet<>(ranks.values()), (System.nanoTime() - start) / 1e9));
+                + "%.1f s", ranks.size(), new TreeSet<>(ranks.values()), (System.nanoTime() - start) / 1e9));
         return split;
     }
 

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -94,10 +95,10 @@ public final class RunReport {
         metrics.forEach((stage, m) -> {
             ParameterCount c = ParameterCount.of(models.get(stage));
             out.append("<tr><td>").append(STAGES.get(stage)).append("</td><td>")
-                    .append(String.format(java.util.Locale.ROOT, "%.2f%%", 100 * m.get("accuracy").asDouble()))
+                    .append(String.format(Locale.ROOT, "%.2f%%", 100 * m.get("accuracy").asDouble()))
                     .append("</td><td>").append(Svg.num(c.encoderMatrixValues())).append("</td><td>")
                     .append(Svg.num(c.encoderMatrixNonZeros())).append("</td><td>").append(Svg.num(c.total()))
-                    .append("</td><td>").append(String.format(java.util.Locale.ROOT, "%.2f",
+                    .append("</td><td>").append(String.format(Locale.ROOT, "%.2f",
                             FlopCount.of(models.get(stage), MetricsJson.FLOP_LENGTH).total() / 1e9))
                     .append("</td></tr>");
         });

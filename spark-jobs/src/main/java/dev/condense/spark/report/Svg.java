@@ -1,5 +1,6 @@
 package dev.condense.spark.report;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -110,7 +111,7 @@ final class Svg {
                     HEIGHT - BOTTOM + 14, i == 4 ? "end" : "middle", num(maxX * i / 4)));
         }
         int c = 0;
-        java.util.List<double[]> placed = new java.util.ArrayList<>();
+        List<double[]> placed = new ArrayList<>();
         for (Map.Entry<String, double[]> p : points.entrySet()) {
             double px = LEFT + (WIDTH - LEFT - RIGHT) * p.getValue()[0] / Math.max(maxX, 1e-12);
             double py = y(p.getValue()[1], lo, hi);

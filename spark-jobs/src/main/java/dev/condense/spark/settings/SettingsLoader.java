@@ -14,6 +14,7 @@ import dev.condense.models.speech.Characters;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
@@ -208,9 +209,9 @@ public final class SettingsLoader {
             throw r.bad("labels", labels, "at least two distinct labels");
         }
         CondenseSettings.BadRows badRows = CondenseSettings.BadRows.valueOf(
-                r.oneOf("bad-rows", Set.of("fail", "skip")).toUpperCase(java.util.Locale.ROOT));
+                r.oneOf("bad-rows", Set.of("fail", "skip")).toUpperCase(Locale.ROOT));
         CondenseSettings.DataFormat format = CondenseSettings.DataFormat.valueOf(r.oneOf("format",
-                Set.of("tsv", "fsdd", "keywords", "transcribed")).toUpperCase(java.util.Locale.ROOT));
+                Set.of("tsv", "fsdd", "keywords", "transcribed")).toUpperCase(Locale.ROOT));
         if (format.isTranscribed()) {
             labels = Characters.SYMBOLS;
         }

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigValue;
 
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Typed, range-checked reads from a {@link Config}, each error naming the full key path, the bad value and what
@@ -40,7 +41,7 @@ final class SettingsReader {
         for (String k : config.root().keySet()) {
             if (!allowed.contains(k)) {
                 throw new SettingsException("unknown setting " + prefix + k + "; allowed here: "
-                        + new java.util.TreeSet<>(allowed));
+                        + new TreeSet<>(allowed));
             }
         }
     }
