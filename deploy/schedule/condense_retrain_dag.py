@@ -24,6 +24,7 @@ SPARK_CONF = {
     "spark.driver.extraJavaOptions": JAVA_FLAGS,
     "spark.executor.extraJavaOptions": JAVA_FLAGS,
     "spark.executorEnv.OMP_NUM_THREADS": "1",
+    "spark.executorEnv.OPENBLAS_CORETYPE": "Haswell",
     "spark.task.maxFailures": "4",
 }
 

@@ -11,6 +11,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <p>It calls LAPACK's gesvd through ND4J's BLAS wrapper. libnd4j's own {@code svd} op is not used: in 1.0.0-M2.1
  * it crashes or returns wrong shapes. gesvd returns the full U and Vᵀ, and the thin parts are copied out of them.
  *
+ * <p>Every decomposition is checked against its matrix, because OpenBLAS 0.3.19 (the one ND4J ships) returns wrong
+ * ones with the SkylakeX kernels it picks on AVX-512 CPUs: on a 384×1536 matrix, singular values whose squares do not
+ * even sum to ‖W‖²_F, and a reconstruction off by 8.8 (measured on a Sapphire Rapids Xeon; 1e-14 with the Haswell
+ * kernels). A wrong factorisation must not be saved as a compressed model, so it fails here, naming the cure.
+ *
  * @param u  [m, k] left singular vectors, k = min(m, n) (or the truncated rank)
  * @param s  [k] singular values, descending
  * @param vt [k, n] right singular vectors, as rows
@@ -29,8 +34,18 @@ public record Svd(INDArray u, INDArray s, INDArray vt) {
         INDArray u = Nd4j.create(DataType.DOUBLE, new long[] {m, m}, 'f');
         INDArray vt = Nd4j.create(DataType.DOUBLE, new long[] {n, n}, 'f');
         Nd4j.getBlasWrapper().lapack().gesvd(a, s, u, vt);
-        return new Svd(u.get(NDArrayIndex.all(), NDArrayIndex.interval(0, k)).dup('c'), s.reshape(k).dup('c'),
+        Svd svd = new Svd(u.get(NDArrayIndex.all(), NDArrayIndex.interval(0, k)).dup('c'), s.reshape(k).dup('c'),
                 vt.get(NDArrayIndex.interval(0, k), NDArrayIndex.all()).dup('c'));
+        INDArray exact = w.castTo(DataType.DOUBLE);
+        double error = svd.reconstruct().subi(exact).norm2Number().doubleValue();
+        double scale = exact.norm2Number().doubleValue();
+        if (!(error <= 1e-8 * Math.max(scale, Double.MIN_NORMAL))) {
+            throw new IllegalStateException(String.format("LAPACK's SVD of a %d×%d matrix is wrong: U·diag(s)·Vᵀ "
+                    + "differs from it by %.3g (‖W‖ = %.3g). OpenBLAS's SkylakeX kernels do this on AVX-512 CPUs; "
+                    + "start the JVM with OPENBLAS_CORETYPE=Haswell (the launch scripts and executors default to "
+                    + "it)", m, n, error, scale));
+        }
+        return svd;
     }
 
     public int rank() {

@@ -58,4 +58,19 @@ class SvdTest {
         assertEquals(0.0, f[0].mmul(f[1]).sub(w).amaxNumber().doubleValue(), 1e-10);
         assertEquals(f[0].norm2Number().doubleValue(), f[1].norm2Number().doubleValue(), 1e-10);
     }
+
+    /**
+     * A matrix of an encoder's size, where LAPACK runs its blocked paths: the squares of the singular values sum to
+     * ‖W‖²_F and the factors give W back. OpenBLAS's SkylakeX kernels fail both on AVX-512 CPUs (then {@code of}
+     * refuses, naming OPENBLAS_CORETYPE); the build and the launch scripts run the Haswell kernels.
+     */
+    @Test
+    void anEncoderSizedMatrixIsDecomposedExactly() {
+        Nd4j.getRandom().setSeed(11);
+        INDArray w = Nd4j.rand(DataType.DOUBLE, 384, 1536).subi(0.5);
+        Svd svd = Svd.of(w);
+        double frobenius = w.norm2Number().doubleValue();
+        assertEquals(frobenius, svd.s().norm2Number().doubleValue(), 1e-10 * frobenius);
+        assertEquals(0.0, svd.reconstruct().sub(w).amaxNumber().doubleValue(), 1e-12);
+    }
 }

@@ -31,6 +31,8 @@ public final class SparkSessions {
             conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", Integer.toString(spark.threadsPerTask()));
             conf.setIfMissing("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE");
         }
+        // executors in JVMs of their own load OpenBLAS with these kernels: its SkylakeX ones get double SVDs wrong
+        conf.setIfMissing("spark.executorEnv.OPENBLAS_CORETYPE", "Haswell");
         return conf;
     }
 
