@@ -5,13 +5,16 @@ import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.encoder.TransformerEncoder;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
+import dev.condense.models.train.ParameterGroup;
+import dev.condense.models.train.StepHook;
+import dev.condense.models.train.TrainingState;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.io.Serializable;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -27,11 +30,14 @@ import java.util.SplittableRandom;
  * {@link dev.condense.models.train.OptimizerSettings#multiplierLearningRate}). The budget term is scaled by the
  * batch size, because the data loss is a sum over the batch's examples.
  */
-public final class RankStep implements Serializable {
+public final class RankStep implements StepHook {
 
     public static final String LOG_ALPHA_PREFIX = "scores.rank/";
     public static final String LAMBDA1 = ParameterNames.MULTIPLIER_PREFIX + "rank-budget/lambda1";
     public static final String LAMBDA2 = ParameterNames.MULTIPLIER_PREFIX + "rank-budget/lambda2";
+
+    /** Sum over steps of the rank budget's penalty (batch-scaled), in a replica's summed statistics. */
+    public static final String PENALTY = "stats/rank-penalty";
 
     private final RankBudget budget;
     private final long seed;
@@ -57,6 +63,16 @@ public final class RankStep implements Serializable {
         this.seed = seed;
         this.initialShare = initialShare;
         this.warmupSteps = warmupSteps;
+    }
+
+    /**
+     * The optimizer groups of what this hook trains: the gates at {@code gateScale} × the weights' rate, the
+     * multipliers at their own constant rate (CoFi gives its λ an optimizer of their own).
+     */
+    public static List<ParameterGroup> parameterGroups(double gateScale, double multiplierRate) {
+        return List.of(ParameterGroup.constant("rank-budget multipliers", ParameterNames.MULTIPLIER_PREFIX,
+                        multiplierRate),
+                ParameterGroup.scaled("rank gates", LOG_ALPHA_PREFIX, gateScale));
     }
 
     /** The target share at optimizer step {@code step} (counted from 1 across rounds). */
@@ -94,23 +110,24 @@ public final class RankStep implements Serializable {
      * Per-replica working state. The noise is seeded by the step the replica starts from, so a replica's steps are
      * reproducible; replicas of one round share that noise sequence and differ in their batches.
      */
-    public Session start(long startStep) {
-        return new Session(new SplittableRandom(seed * 0x9E3779B97F4A7C15L + startStep), startStep);
+    @Override
+    public Session start(TrainingState state, TransformerEncoder encoder) {
+        return new Session(new SplittableRandom(seed * 0x9E3779B97F4A7C15L + state.step()));
     }
 
-    public final class Session {
+    public final class Session implements StepHook.Session {
         private final SplittableRandom random;
         private final Map<String, INDArray> dzdLogAlpha = new LinkedHashMap<>();
-        private long step;
         private double penaltySum;
 
-        private Session(SplittableRandom random, long startStep) {
+        private Session(SplittableRandom random) {
             this.random = random;
-            this.step = startStep;
         }
 
         /** Before the forward pass: samples every gate and hands the values to the engine. */
-        public void beforeForward(TransformerEncoder encoder, Map<String, INDArray> extras) {
+        @Override
+        public void beforeForward(Step step) {
+            Map<String, INDArray> extras = step.extras();
             Map<String, INDArray> z = new LinkedHashMap<>();
             for (RankBudget.Matrix m : budget.matrices()) {
                 INDArray la = extras.get(LOG_ALPHA_PREFIX + m.weight()).castTo(DataType.DOUBLE);
@@ -122,17 +139,20 @@ public final class RankStep implements Serializable {
                 z.put(m.weight(), sample.z());
                 dzdLogAlpha.put(m.weight(), sample.dzdLogAlpha());
             }
-            encoder.gates(z);
+            step.encoder().gates(z);
         }
 
         /** After the backward pass: gate gradients become log α gradients, plus the budget's; multipliers ascend. */
-        public void afterBackward(Map<String, INDArray> grads, Map<String, INDArray> extras, int batchSize) {
+        @Override
+        public void afterBackward(Step step, Map<String, INDArray> grads) {
+            Map<String, INDArray> extras = step.extras();
+            int batchSize = step.batchSize();
             Map<String, INDArray> la = new LinkedHashMap<>();
             for (RankBudget.Matrix m : budget.matrices()) {
                 la.put(m.weight(), extras.get(LOG_ALPHA_PREFIX + m.weight()).castTo(DataType.DOUBLE));
             }
             RankBudget.Terms terms = budget.terms(la, extras.get(LAMBDA1).getDouble(0),
-                    extras.get(LAMBDA2).getDouble(0), targetAt(++step));
+                    extras.get(LAMBDA2).getDouble(0), targetAt(step.number()));
             penaltySum += terms.penalty() * batchSize;
             for (RankBudget.Matrix m : budget.matrices()) {
                 INDArray dz = grads.remove(ParameterNames.gate(m.weight()));
@@ -148,8 +168,9 @@ public final class RankStep implements Serializable {
         }
 
         /** The budget penalty summed over this replica's steps (already scaled by the batch size). */
-        public double penaltySum() {
-            return penaltySum;
+        @Override
+        public void finish(TensorMap model, TensorMap sums) {
+            sums.put(PENALTY, new Tensor(new long[] {1}, new float[] {(float) penaltySum}));
         }
     }
 }

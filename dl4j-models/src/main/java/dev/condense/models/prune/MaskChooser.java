@@ -51,49 +51,15 @@ public final class MaskChooser {
         return masks;
     }
 
-    /**
-     * Zeroes the round(sparsity · n) smallest entries across all arrays. Each entry becomes one long, its score's
-     * order-preserving bits above its position, so one primitive sort ranks ten million weights in about a second
-     * and ties break by position.
-     */
+    /** Zeroes the round(sparsity · n) smallest entries across all arrays (ties by position: see {@link LowestCut}). */
     static List<float[]> keepTop(List<float[]> scores, double sparsity) {
         long n = 0;
+        List<float[]> masks = new ArrayList<>();
         for (float[] s : scores) {
             n += s.length;
+            masks.add(new float[s.length]);
         }
-        if (n > 0xFFFFFFFFL) {
-            throw new IllegalArgumentException("too many structures to rank: " + n);
-        }
-        long[] keys = new long[(int) n];
-        int p = 0;
-        for (float[] s : scores) {
-            for (float v : s) {
-                keys[p] = ((long) sortableBits(v) << 32) | (p & 0xFFFFFFFFL);
-                p++;
-            }
-        }
-        java.util.Arrays.sort(keys);
-        long prune = Math.round(sparsity * n);
-        float[] flat = new float[(int) n];
-        java.util.Arrays.fill(flat, 1f);
-        for (int k = 0; k < prune; k++) {
-            flat[(int) (keys[k] & 0xFFFFFFFFL)] = 0f;
-        }
-        List<float[]> masks = new ArrayList<>();
-        int offset = 0;
-        for (float[] s : scores) {
-            masks.add(java.util.Arrays.copyOfRange(flat, offset, offset + s.length));
-            offset += s.length;
-        }
+        new LowestCut.Selector().keep(scores, Math.round(sparsity * n), masks);
         return masks;
-    }
-
-    /** An int whose signed order is the float's numeric order (-0 = +0; NaN ranks highest). */
-    private static int sortableBits(float v) {
-        if (Float.isNaN(v)) {
-            return Integer.MAX_VALUE;
-        }
-        int bits = Float.floatToIntBits(v == 0f ? 0f : v);
-        return bits ^ ((bits >> 31) & 0x7FFFFFFF);
     }
 }

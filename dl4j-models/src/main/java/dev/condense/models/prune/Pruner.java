@@ -6,7 +6,7 @@ import dev.condense.models.state.ModelState;
 import dev.condense.models.state.NdArrays;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
-import dev.condense.models.train.TrainingState;
+import dev.condense.models.train.StepHook;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -14,38 +14,35 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
- * The driver's side of pruning: from the scores summed over all executors (or, for magnitude and norms, from
- * the averaged weights) it chooses every group's masks at the sparsity the schedule gives for the current step.
- * Deciding here, once, is the point: masks chosen separately on each worker would disagree, and averaged weights
- * would not stay zero where pruned.
+ * The driver's side of pruning: from the scores summed over all executors (for Taylor), the averaged weights (for
+ * magnitude and norms) or the averaged learned scores (for movement) it chooses every group's masks at the sparsity
+ * the schedule gives for the current step. Deciding here, once, is the point: masks chosen separately on each
+ * worker would disagree, and averaged weights would not stay zero where pruned. It decides only; the training loop
+ * is the replicas' ({@link #step()}), and composing the two into training states is {@link PrunedTraining}'s job.
  */
 public final class Pruner implements Serializable {
 
     /**
      * @param initialSparsity the sparsity the schedule starts from
-     * @param regularScale    soft movement's penalty λ on Σσ(S)
-     * @param softThreshold   soft movement keeps an element while σ(S) &gt; this
-     * @param initialScore    soft movement's starting score S for every element
-     * @param biasCompensation whether a mask change moves the removed weights' mean contribution into the biases
-     *                         (see {@link BiasCompensation})
-     * @param nuclearNorm      the nuclear-norm regulariser on the pruned matrices (see {@link PruningStep})
-     * @param scoreDecay       each round the accumulated scores are multiplied by this before the round's scores
-     *                         are added: 1 sums every round; below 1 is an exponential moving average (LoSparse's
-     *                         smoothing of Taylor importance), whose memory is about 1 / (1 − decay) rounds
+     * @param regularScale    soft movement's final penalty λ on the mean of σ(S)
+     * @param softThreshold   soft movement's final threshold τ: an element is kept while σ(S) &gt; τ_t
+     * @param initialScore    movement's starting score S for every structure
+     * @param nuclearNorm     the nuclear-norm regulariser on the pruned matrices (see {@link PruningStep})
+     * @param scoreDecay      each round the accumulated Taylor scores are multiplied by this before the round's
+     *                        scores are added: 1 sums every round; below 1 is an exponential moving average
+     *                        (LoSparse's smoothing of Taylor importance), whose memory is about 1 / (1 − decay) rounds
      */
     public record Spec(List<PruneGroup> groups, ScoreMethod method, SparsitySchedule schedule,
                        double initialSparsity, double regularScale, double softThreshold, double initialScore,
-                       boolean biasCompensation, NuclearNorm.Penalty nuclearNorm, double scoreDecay)
-            implements Serializable {
+                       NuclearNorm.Penalty nuclearNorm, double scoreDecay) implements Serializable {
 
-        /** Without bias compensation or nuclear norm, summing every round's scores. */
+        /** Without nuclear norm, summing every round's scores. */
         public Spec(List<PruneGroup> groups, ScoreMethod method, SparsitySchedule schedule, double initialSparsity,
                     double regularScale, double softThreshold, double initialScore) {
-            this(groups, method, schedule, initialSparsity, regularScale, softThreshold, initialScore, false,
+            this(groups, method, schedule, initialSparsity, regularScale, softThreshold, initialScore,
                     NuclearNorm.Penalty.OFF, 1.0);
         }
 
@@ -57,11 +54,23 @@ public final class Pruner implements Serializable {
             if (groups.isEmpty()) {
                 throw new IllegalArgumentException("no pruning groups");
             }
-            if (method == ScoreMethod.SOFT_MOVEMENT
-                    && groups.stream().anyMatch(g -> g.granularity() != Granularity.ELEMENT)) {
-                throw new IllegalArgumentException("soft movement learns one score per weight: use granularity element");
+            if (method.learned() && groups.stream().anyMatch(g -> g.granularity() == Granularity.HIDDEN)) {
+                throw new IllegalArgumentException(method.settingName() + " learns scores for elements, units, "
+                        + "heads and neurons; prune hidden dimensions with magnitude, l1, l2 or taylor");
+            }
+            if (method.learned() && nuclearNorm.on()) {
+                throw new IllegalArgumentException("the nuclear-norm penalty goes with magnitude, norm or taylor "
+                        + "masks, not with " + method.settingName());
+            }
+            if (method == ScoreMethod.SOFT_MOVEMENT && !(softThreshold > 0 && softThreshold < 1)) {
+                throw new IllegalArgumentException("soft movement's threshold must lie in (0, 1), got "
+                        + softThreshold);
             }
         }
+    }
+
+    /** The masks chosen for a step, and the accumulated scores they were chosen from. */
+    public record Decision(TensorMap scores, TensorMap masks) {
     }
 
     private final Spec spec;
@@ -79,109 +88,83 @@ public final class Pruner implements Serializable {
         }
     }
 
+    public Spec spec() {
+        return spec;
+    }
+
     public List<List<Slot>> slots() {
         return slots;
     }
 
-    /** The executor-side hook. */
-    public PruningStep step() {
-        return new PruningStep(spec.method(), slots, spec.regularScale(), spec.biasCompensation(),
-                spec.nuclearNorm());
+    /** The executor-side hook: learned movement scores, or fixed masks with Taylor statistics. */
+    public StepHook step() {
+        return spec.method().learned() ? new MovementStep(spec, slots)
+                : new PruningStep(spec.method(), slots, spec.nuclearNorm());
     }
 
-    /** Zero scores (and soft-movement score parameters), then the masks for step {@code state.step()}. */
-    public TrainingState initialize(TrainingState state) {
-        TensorMap scores = new TensorMap();
+    /** The trainable extras pruning adds: movement's scores, every one at the initial score. */
+    public TensorMap initialExtras() {
         TensorMap extras = new TensorMap();
-        for (List<Slot> group : slots) {
-            for (Slot s : group) {
-                if (spec.method().accumulates()) {
-                    scores.put(s.key(), Tensor.zeros(s.shape()));
-                }
-                if (spec.method() == ScoreMethod.SOFT_MOVEMENT) {
-                    float[] init = new float[(int) s.size()];
-                    Arrays.fill(init, (float) spec.initialScore());
-                    extras.put(PruningStep.SOFT_SCORE_PREFIX + s.key(), new Tensor(s.shape().clone(), init));
+        if (spec.method().learned()) {
+            for (List<Slot> group : slots) {
+                for (Slot s : group) {
+                    extras.put(MovementStep.scoreName(s),
+                            new Tensor(s.shape().clone(), MovementStep.filled(s.size(), (float) spec.initialScore())));
                 }
             }
         }
-        TrainingState withScores = state.withExtra(extras).withScoresAndMasks(scores, state.masks());
-        return updateMasks(withScores, new TensorMap());
+        return extras;
+    }
+
+    /** Zero accumulated scores, one tensor per slot, for methods whose scores are summed over rounds. */
+    public TensorMap initialScores() {
+        TensorMap scores = new TensorMap();
+        if (spec.method().accumulates()) {
+            for (List<Slot> group : slots) {
+                for (Slot s : group) {
+                    scores.put(s.key(), Tensor.zeros(s.shape()));
+                }
+            }
+        }
+        return scores;
     }
 
     /**
-     * Adds the round's summed score increments, then re-chooses every mask (and, with bias compensation, moves the
-     * changed weights' mean contributions into the biases).
+     * Adds a round's summed score increments to the accumulated scores (other summed statistics are ignored), then
+     * chooses every mask for optimizer step {@code step}.
+     *
+     * @param weights the averaged weights (magnitude and norms rank them)
+     * @param extras  the averaged trainable extras (movement ranks its learned scores)
      */
-    public TrainingState updateMasks(TrainingState state, TensorMap increments) {
-        TensorMap scoreSums = withoutInputStatistics(increments);
-        TensorMap roundScores = spec.method() == ScoreMethod.MOVEMENT ? signalToNoise(scoreSums) : scoreSums;
-        TensorMap previous = state.scores().copy();
+    public Decision decide(TensorMap weights, TensorMap extras, TensorMap accumulated, TensorMap roundSums,
+                           long step) {
+        TensorMap previous = accumulated.copy();
         // a decay of 1 (the default) keeps the plain sum: no pass over every element score to multiply by 1
         TensorMap scores = (spec.scoreDecay() == 1 ? previous : previous.scale(spec.scoreDecay()))
-                .accumulate(roundScores, false);
+                .accumulate(roundSums, false);
         TensorMap structureMasks = new TensorMap();
         for (int g = 0; g < slots.size(); g++) {
             PruneGroup group = spec.groups().get(g);
             List<Slot> groupSlots = slots.get(g);
             TensorMap chosen = spec.method() == ScoreMethod.SOFT_MOVEMENT
-                    ? MaskChooser.threshold(groupSlots, softScores(state, groupSlots), logit(spec.softThreshold()))
-                    : MaskChooser.choose(group, groupSlots, rankingScores(state, scores, groupSlots),
-                    spec.schedule().sparsity(spec.initialSparsity(), group.sparsity(), state.step()));
+                    ? MaskChooser.threshold(groupSlots, learnedScores(extras, groupSlots),
+                    MovementStep.logit(spec.softThreshold() * spec.schedule().fraction(step)))
+                    : MaskChooser.choose(group, groupSlots, rankingScores(weights, extras, scores, groupSlots),
+                    spec.schedule().sparsity(spec.initialSparsity(), group.sparsity(), step));
             chosen.asMap().forEach(structureMasks::put);
         }
-        TensorMap masks = MaskSet.expand(slots, structureMasks, state.model().weights());
-        TrainingState chosen = state.withScoresAndMasks(scores, masks);
-        if (!spec.biasCompensation()) {
-            return chosen;
-        }
-        TensorMap weights = BiasCompensation.apply(state.model().weights(), state.masks(), masks, increments);
-        return chosen.withModel(new ModelState(state.model().spec(), weights));
+        return new Decision(scores, MaskSet.expand(slots, structureMasks, weights));
     }
 
-    private static TensorMap withoutInputStatistics(TensorMap sums) {
-        TensorMap out = new TensorMap();
-        for (String key : sums.names()) {
-            if (!BiasCompensation.isInputStatistic(key)) {
-                out.put(key, sums.get(key));
-            }
-        }
-        return out;
-    }
-
-    /**
-     * A round's movement score Σu / √(Σu²) per structure, from the sums of all replicas (0 where u was always 0).
-     * The ratio is taken here, after the sums are summed, so it does not depend on how the data was sharded. Sums
-     * without squares (the trainer's other round statistics) pass through unchanged.
-     */
-    static TensorMap signalToNoise(TensorMap increments) {
-        TensorMap out = new TensorMap();
-        for (String key : increments.names()) {
-            if (key.endsWith(PruningStep.SQUARES_SUFFIX)) {
-                continue;
-            }
-            Tensor sums = increments.get(key);
-            if (!increments.contains(key + PruningStep.SQUARES_SUFFIX)) {
-                out.put(key, sums);
-                continue;
-            }
-            float[] u = sums.data();
-            float[] u2 = increments.get(key + PruningStep.SQUARES_SUFFIX).data();
-            float[] ratio = new float[u.length];
-            for (int i = 0; i < u.length; i++) {
-                ratio[i] = u2[i] > 0 ? (float) (u[i] / Math.sqrt(u2[i])) : 0f;
-            }
-            out.put(key, new Tensor(sums.shape().clone(), ratio));
-        }
-        return out;
-    }
-
-    private TensorMap rankingScores(TrainingState state, TensorMap accumulated, List<Slot> groupSlots) {
+    private TensorMap rankingScores(TensorMap weights, TensorMap extras, TensorMap accumulated,
+                                    List<Slot> groupSlots) {
         if (spec.method().accumulates()) {
             return accumulated;
         }
+        if (spec.method().learned()) {
+            return learnedScores(extras, groupSlots);
+        }
         TensorMap out = new TensorMap();
-        TensorMap weights = state.model().weights();
         boolean l2 = spec.method() == ScoreMethod.L2;
         for (Slot s : groupSlots) {
             INDArray norm = s.reduce(name -> {
@@ -193,15 +176,12 @@ public final class Pruner implements Serializable {
         return out;
     }
 
-    private static TensorMap softScores(TrainingState state, List<Slot> groupSlots) {
+    /** Movement's learned scores under the slots' keys. */
+    private static TensorMap learnedScores(TensorMap extras, List<Slot> groupSlots) {
         TensorMap out = new TensorMap();
         for (Slot s : groupSlots) {
-            out.put(s.key(), state.extra().get(PruningStep.SOFT_SCORE_PREFIX + s.key()));
+            out.put(s.key(), extras.get(MovementStep.scoreName(s)));
         }
         return out;
-    }
-
-    private static double logit(double p) {
-        return Math.log(p / (1 - p));
     }
 }

@@ -13,7 +13,8 @@ import java.util.Map;
  * instead of about ten separate element-wise ops (150 → 40 ms per MiniLM step on one core). Its update is
  * lr·√(1−β₂ᵗ)/(1−β₁ᵗ)·m/(√v + ε), which equals PyTorch's except that ε is not divided by the bias correction: the
  * same up to ε·(1/√(1−β₂ᵗ) − 1), immaterial for ε = 1e-8. Decay w ← w·(1 − lr·λ) comes first, as in
- * {@code torch.optim.AdamW}, and skips biases and LayerNorm parameters.
+ * {@code torch.optim.AdamW}, and skips biases and LayerNorm parameters. Tensors claimed by a
+ * {@link ParameterGroup} train at the group's rate, with or without decay as it says.
  */
 public final class AdamW {
 
@@ -42,12 +43,13 @@ public final class AdamW {
                 g.muli(clip);
             }
             INDArray w = weights.get(name);
-            if (!ParameterNames.isDecayExempt(name) && settings.weightDecay() > 0) {
+            ParameterGroup group = settings.groupOf(name);
+            double rate = group == null ? lr : group.rateAt(lr);
+            boolean decays = group == null ? !ParameterNames.isDecayExempt(name) : group.decay();
+            if (decays && settings.weightDecay() > 0) {
                 w.muli(1 - lr * settings.weightDecay());
             }
             // in place: the gradient buffer becomes the update, the moments advance
-            double rate = name.startsWith(ParameterNames.MULTIPLIER_PREFIX) ? settings.multiplierLearningRate()
-                    : name.startsWith("scores.") ? lr * settings.scoreLearningRateScale() : lr;
             Nd4j.exec(new AdamUpdater(g, v.get(name), m.get(name), g, v.get(name), m.get(name), rate,
                     settings.beta1(), settings.beta2(), settings.epsilon(), Math.toIntExact(step - 1)));
             w.subi(g);

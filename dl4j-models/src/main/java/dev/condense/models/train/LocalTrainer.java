@@ -4,8 +4,6 @@ import dev.condense.models.encoder.Batch;
 import dev.condense.models.encoder.ForwardPass;
 import dev.condense.models.encoder.TransformerEncoder;
 import dev.condense.models.nn.StepWorkspace;
-import dev.condense.models.factor.RankStep;
-import dev.condense.models.prune.PruningStep;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.state.NdArrays;
 import dev.condense.models.state.Tensor;
@@ -14,45 +12,46 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * One replica: K AdamW steps on an iterator of batches, from a {@link TrainingState} to a new one. The loss is an
- * {@link Objective} (cross-entropy, or distillation from a teacher); pruning, when present, hooks in around the
- * step. Deterministic for the same state and batches; knows nothing of Spark.
+ * {@link Objective} (cross-entropy, or distillation from a teacher); compression methods hook in around the step
+ * ({@link StepHook}: pruning, learned movement scores, rank gates). Deterministic for the same state and batches;
+ * knows nothing of Spark.
  */
 public final class LocalTrainer {
 
     /** Sum over steps of one-hot layer matches: [teacher layers, student hidden states]. */
     public static final String LAYER_MAPPING_COUNTS = "stats/layer-mapping";
 
-    /** Sum over steps of the rank budget's penalty (batch-scaled), when ranks are learned. */
-    public static final String RANK_PENALTY = "stats/rank-penalty";
+    /**
+     * Each local step's loss summed over its examples, [K]; with {@link #STEP_EXAMPLES} summed over replicas, which
+     * take their steps in lockstep, it gives the loss of every optimizer step, not only of every round.
+     */
+    public static final String STEP_LOSS = "stats/step-loss";
+    /** Each local step's example count, [K]. */
+    public static final String STEP_EXAMPLES = "stats/step-examples";
 
     private static final String WORKSPACE = "condense-train-step";
 
     private final OptimizerSettings settings;
     private final Objective objective;
-    private final PruningStep pruning;
-    private final RankStep ranks;
+    private final List<StepHook> hooks;
 
     public LocalTrainer(OptimizerSettings settings) {
-        this(settings, Objective.crossEntropy(), null);
+        this(settings, Objective.crossEntropy(), List.of());
     }
 
-    /** @param pruning null when nothing is pruned */
-    public LocalTrainer(OptimizerSettings settings, Objective objective, PruningStep pruning) {
-        this(settings, objective, pruning, null);
-    }
-
-    /** @param ranks null unless the ranks of factorised matrices are being learned */
-    public LocalTrainer(OptimizerSettings settings, Objective objective, PruningStep pruning, RankStep ranks) {
+    /** @param hooks called in this order at every step */
+    public LocalTrainer(OptimizerSettings settings, Objective objective, List<StepHook> hooks) {
         this.settings = settings;
         this.objective = objective;
-        this.pruning = pruning;
-        this.ranks = ranks;
+        this.hooks = List.copyOf(hooks);
     }
 
     public ReplicaResult train(TrainingState start, Iterator<Batch> batches, int steps) {
@@ -60,58 +59,48 @@ public final class LocalTrainer {
         Map<String, INDArray> extras = toArrays(start.extra());
         Map<String, INDArray> m = toArrays(start.firstMoment());
         Map<String, INDArray> v = toArrays(start.secondMoment());
-        PruningStep.Session prune = pruning == null ? null : pruning.start(start);
-        RankStep.Session rank = ranks == null ? null : ranks.start(start.step());
-        if (prune != null) {
-            encoder.keepHidden(prune.hiddenKeep());
+        List<StepHook.Session> sessions = new ArrayList<>();
+        Map<String, INDArray> optimized = new LinkedHashMap<>(encoder.weights());
+        for (StepHook hook : hooks) {
+            StepHook.Session session = hook.start(start, encoder);
+            optimized.putAll(session.optimizedWeights());
+            sessions.add(session);
         }
-        Map<String, INDArray> optimized = new LinkedHashMap<>(
-                prune == null ? encoder.weights() : prune.optimizedWeights(encoder.weights()));
         optimized.putAll(extras);
         AdamW adam = new AdamW(settings);
         MappingCounts mapping = new MappingCounts();
+        float[] stepLoss = new float[steps];
+        float[] stepExamples = new float[steps];
         double lossSum = 0;
         long examples = 0;
         int done = 0;
         long step = start.step();
         while (done < steps && batches.hasNext()) {
             Batch batch = batches.next();
+            StepHook.Step current = new StepHook.Step(encoder, extras, ++step, batch.size());
             try (MemoryWorkspace ws = StepWorkspace.open(WORKSPACE)) {
-                if (prune != null) {
-                    prune.applyMasks(encoder.weights());
-                }
-                if (rank != null) {
-                    rank.beforeForward(encoder, extras);
-                }
+                sessions.forEach(s -> s.beforeForward(current));
                 ForwardPass pass = encoder.forward(batch);
-                if (prune != null) {
-                    prune.afterForward(pass);
-                }
+                sessions.forEach(s -> s.afterForward(pass));
                 Objective.StepLoss loss = objective.loss(pass, batch, extras);
                 Map<String, INDArray> grads = encoder.backward(pass, loss.dLogits(), loss.dHidden());
                 grads.putAll(loss.extraGrads());
-                if (prune != null) {
-                    prune.afterBackward(grads, extras, encoder.weights());
-                }
-                if (rank != null) {
-                    rank.afterBackward(grads, extras, batch.size());
-                }
-                adam.step(optimized, grads, m, v, ++step);
+                sessions.forEach(s -> s.afterBackward(current, grads));
+                adam.step(optimized, grads, m, v, step);
                 lossSum += loss.lossSum();
+                stepLoss[done] = (float) loss.lossSum();
                 mapping.add(loss.layerMapping(), encoder.spec().layers() + 1);
             }
             examples += batch.size();
+            stepExamples[done] = batch.size();
             done++;
         }
         TensorMap model = encoder.toState().weights();
-        if (prune != null) {
-            prune.denseWeights().forEach((name, a) -> model.put(name, NdArrays.toTensor(a)));
-        }
-        TensorMap sums = prune == null ? new TensorMap() : prune.increments();
-        if (rank != null) {
-            sums.put(RANK_PENALTY, new Tensor(new long[] {1}, new float[] {(float) rank.penaltySum()}));
-        }
+        TensorMap sums = new TensorMap();
+        sessions.forEach(s -> s.finish(model, sums));
         mapping.addTo(sums);
+        sums.put(STEP_LOSS, new Tensor(new long[] {steps}, stepLoss));
+        sums.put(STEP_EXAMPLES, new Tensor(new long[] {steps}, stepExamples));
         TrainingState end = new TrainingState(new ModelState(start.model().spec(), model), toTensors(extras),
                 toTensors(m), toTensors(v), start.scores(), start.masks(), step);
         return new ReplicaResult(end, lossSum, examples, done, sums);

@@ -1,17 +1,17 @@
 package dev.condense.models.train;
 
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
- * How a replica trains: AdamW's constants, gradient clipping, which weights stay frozen, how much faster learned
- * pruning scores move than weights (movement pruning trains scores at about 100× the weights' rate), and the constant
- * rate of Lagrange multipliers ({@code multipliers.*}). Built and validated once on the driver, then shipped to
- * executors with the job.
+ * How a replica trains: AdamW's constants, gradient clipping, which weights stay frozen, and the parameter groups
+ * (learned scores, gates, multipliers) that train at rates of their own. Built and validated once on the driver,
+ * then shipped to executors with the job.
  *
- * @param multiplierLearningRate the rate of every {@code multipliers.*} extra at every step, outside the schedule: a
- *                               multiplier must be able to fall as fast late in training, once its budget is met,
- *                               as it rose early (CoFi gives its λ an optimizer of their own for this reason)
+ * @param groups tried in order; the first whose prefix matches a tensor's name sets its rate and decay. A tensor
+ *               no group claims is a model weight.
  */
 public record OptimizerSettings(
         LearningRateSchedule schedule,
@@ -21,24 +21,12 @@ public record OptimizerSettings(
         double weightDecay,
         double maxGradNorm,
         Set<String> frozen,
-        double scoreLearningRateScale,
-        double multiplierLearningRate) implements Serializable {
+        List<ParameterGroup> groups) implements Serializable {
 
-    /** CoFi's learning rate for its Lagrange multipliers. */
-    public static final double DEFAULT_MULTIPLIER_LEARNING_RATE = 0.01;
-
-    /** Learned pruning scores ({@code scores.*}) train at the same rate as the weights. */
+    /** Only model weights. */
     public OptimizerSettings(LearningRateSchedule schedule, double beta1, double beta2, double epsilon,
                              double weightDecay, double maxGradNorm, Set<String> frozen) {
-        this(schedule, beta1, beta2, epsilon, weightDecay, maxGradNorm, frozen, 1.0);
-    }
-
-    /** With the default multiplier rate. */
-    public OptimizerSettings(LearningRateSchedule schedule, double beta1, double beta2, double epsilon,
-                             double weightDecay, double maxGradNorm, Set<String> frozen,
-                             double scoreLearningRateScale) {
-        this(schedule, beta1, beta2, epsilon, weightDecay, maxGradNorm, frozen, scoreLearningRateScale,
-                DEFAULT_MULTIPLIER_LEARNING_RATE);
+        this(schedule, beta1, beta2, epsilon, weightDecay, maxGradNorm, frozen, List.of());
     }
 
     public OptimizerSettings {
@@ -49,8 +37,23 @@ public record OptimizerSettings(
             throw new IllegalArgumentException("epsilon must be > 0, weight decay and max-grad-norm >= 0");
         }
         frozen = Set.copyOf(frozen);
-        if (!(scoreLearningRateScale > 0) || !(multiplierLearningRate > 0)) {
-            throw new IllegalArgumentException("score learning-rate scale and multiplier learning rate must be > 0");
+        groups = List.copyOf(groups);
+    }
+
+    /** The same settings with {@code more} groups, tried after the existing ones. */
+    public OptimizerSettings withGroups(List<ParameterGroup> more) {
+        List<ParameterGroup> all = new ArrayList<>(groups);
+        all.addAll(more);
+        return new OptimizerSettings(schedule, beta1, beta2, epsilon, weightDecay, maxGradNorm, frozen, all);
+    }
+
+    /** The group that claims {@code parameter}, or null for a model weight. */
+    ParameterGroup groupOf(String parameter) {
+        for (ParameterGroup g : groups) {
+            if (g.claims(parameter)) {
+                return g;
+            }
         }
+        return null;
     }
 }

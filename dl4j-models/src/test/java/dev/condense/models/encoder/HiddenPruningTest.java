@@ -1,6 +1,7 @@
 package dev.condense.models.encoder;
 
 import dev.condense.models.prune.MaskSet;
+import dev.condense.models.prune.PrunedTraining;
 import dev.condense.models.prune.Pruner;
 import dev.condense.models.prune.ScoreMethod;
 import dev.condense.models.prune.TestPruners;
@@ -29,7 +30,7 @@ class HiddenPruningTest {
 
     private static ModelState pruned(ModelState model, double sparsity) {
         Pruner pruner = TestPruners.oneShot(TestPruners.hidden(sparsity), ScoreMethod.L2, SPEC);
-        TrainingState state = pruner.initialize(TrainingState.start(model, Set.of()));
+        TrainingState state = PrunedTraining.start(pruner, TrainingState.start(model, Set.of()));
         return MaskSet.prunedModel(state.model(), state.masks());
     }
 

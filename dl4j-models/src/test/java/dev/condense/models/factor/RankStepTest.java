@@ -70,8 +70,8 @@ class RankStepTest {
         RankBudget budget = budget(model);
         RankStep ranks = new RankStep(budget, 7);
         OptimizerSettings adam = new OptimizerSettings(new LearningRateSchedule(1e-3, 0, 1_000_000), 0.9, 0.999,
-                1e-8, 0.0, 0.0, Set.of(), 50.0);
-        LocalTrainer trainer = new LocalTrainer(adam, Objective.crossEntropy(), null, ranks);
+                1e-8, 0.0, 0.0, Set.of(), RankStep.parameterGroups(50.0, 0.01));
+        LocalTrainer trainer = new LocalTrainer(adam, Objective.crossEntropy(), List.of(ranks));
         TrainingState state = TrainingState.start(model, Set.of())
                 .withExtra(RankStep.initialExtras(model.spec(), budget, 3.0));
         double startShare = budget.expectedShare(RankStep.logAlpha(state.extra(), budget));
@@ -80,7 +80,7 @@ class RankStepTest {
         ReplicaResult result = trainer.train(state, Collections.nCopies(400, batch).iterator(), 400);
         double share = budget.expectedShare(RankStep.logAlpha(result.state().extra(), budget));
         assertEquals(TARGET, share, 0.1, "expected share after 400 steps");
-        assertTrue(result.sums().contains(LocalTrainer.RANK_PENALTY));
+        assertTrue(result.sums().contains(RankStep.PENALTY));
 
         Map<String, INDArray> logAlpha = RankStep.logAlpha(result.state().extra(), budget);
         ModelState cut = Factoriser.applyGates(result.state().model(), logAlpha, HardConcrete.DEFAULT);

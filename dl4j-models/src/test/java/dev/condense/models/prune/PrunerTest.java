@@ -27,7 +27,7 @@ class PrunerTest {
     private static TensorMap masks(PruneGroup group, ScoreMethod method) {
         Pruner pruner = TestPruners.oneShot(group, method, SPEC);
         TrainingState state = TrainingState.start(TinyEncoders.randomState(SPEC, 9), Set.of());
-        return pruner.initialize(state).masks();
+        return PrunedTraining.start(pruner, state).masks();
     }
 
     @Test
@@ -118,83 +118,6 @@ class PrunerTest {
     }
 
     /**
-     * Half of layer 0's value weights move a lot but noisily (u = +10 then −12: Σu = −2), the other half a little
-     * but steadily toward zero (u = −0.5 twice: Σu = −1). Raw sums prune the noisy half; movement's signal-to-noise
-     * (−2/√244 ≈ −0.13 against −1/√0.5 ≈ −1.41) prunes the steady half, whatever the size of its steps.
-     */
-    @Test
-    void movementRanksTheSteadinessOfAMoveNotItsSize() {
-        PruneGroup values = new PruneGroup(Set.of(MatrixKind.VALUE), Set.of(0), Granularity.ELEMENT, 0.5, false,
-                Set.of());
-        String v = ParameterNames.value(0, "weight");
-        for (ScoreMethod method : List.of(ScoreMethod.MOVEMENT, ScoreMethod.RAW_MOVEMENT)) {
-            Pruner pruner = TestPruners.oneShot(values, method, SPEC);
-            TrainingState state = pruner.initialize(TrainingState.start(TinyEncoders.randomState(SPEC, 9), Set.of()));
-            int n = SPEC.hidden() * SPEC.hidden();
-            float[] sums = new float[n];
-            float[] squares = new float[n];
-            for (int i = 0; i < n; i++) {
-                boolean noisy = i < n / 2;
-                sums[i] = noisy ? -2f : -1f;
-                squares[i] = noisy ? 100f + 144f : 0.25f + 0.25f;
-            }
-            Slot slot = pruner.slots().get(0).get(0);
-            TensorMap increments = new TensorMap();
-            increments.put(slot.key(), new Tensor(slot.shape().clone(), sums));
-            increments.put(slot.key() + PruningStep.SQUARES_SUFFIX, new Tensor(slot.shape().clone(), squares));
-            float[] mask = pruner.updateMasks(state, increments).masks().get(v).data();
-            for (int i = 0; i < n; i++) {
-                boolean noisy = i < n / 2;
-                boolean kept = method == ScoreMethod.MOVEMENT ? noisy : !noisy;
-                assertEquals(kept ? 1f : 0f, mask[i], method + " element " + i);
-            }
-        }
-    }
-
-    @Test
-    void movementScoresAreTheRatioOfTheSummedSumsAndZeroWhereNothingMovedAndOtherSumsPassThrough() {
-        TensorMap increments = new TensorMap();
-        increments.put("s", new Tensor(new long[] {3}, new float[] {3f, -2f, 0f}));
-        increments.put("s" + PruningStep.SQUARES_SUFFIX, new Tensor(new long[] {3}, new float[] {9f, 16f, 0f}));
-        increments.put("stats/other", new Tensor(new long[] {1}, new float[] {7f}));
-        TensorMap ratio = Pruner.signalToNoise(increments);
-        assertEquals(Set.of("s", "stats/other"), ratio.names());
-        assertArrayEquals(new float[] {7f}, ratio.get("stats/other").data(), "other round statistics pass through");
-        assertArrayEquals(new float[] {1f, -0.5f, 0f}, ratio.get("s").data(), 1e-7f);
-    }
-
-    @Test
-    void withBiasCompensationAMaskUpdateMovesTheRemovedWeightsMeanIntoTheBiasAndScoresNothingOfIt() {
-        String query = ParameterNames.query(0, "weight");
-        String bias = ParameterNames.query(0, "bias");
-        Pruner pruner = new Pruner(new Pruner.Spec(List.of(new PruneGroup(Set.of(MatrixKind.QUERY), Set.of(0),
-                Granularity.ELEMENT, 0.5, true, Set.of())), ScoreMethod.MAGNITUDE,
-                new SparsitySchedule(SparsitySchedule.Kind.LINEAR, 0, 10, 1, 1), 0, 0, 0.5, 1, true, NuclearNorm.Penalty.OFF,
-                1.0), SPEC);
-        TrainingState dense = pruner.initialize(TrainingState.start(TinyEncoders.randomState(SPEC, 6), Set.of()));
-        TrainingState atTarget = new TrainingState(dense.model(), dense.extra(), dense.firstMoment(),
-                dense.secondMoment(), dense.scores(), dense.masks(), 10);
-        float[] inputSums = {1, -2, 3, -4, 5, -6, 7, -8};
-        TensorMap sums = new TensorMap();
-        sums.put(BiasCompensation.TOKENS_KEY, new Tensor(new long[] {1}, new float[] {2}));
-        sums.put(BiasCompensation.inputSumKey(query), new Tensor(new long[] {8}, inputSums));
-
-        TrainingState pruned = pruner.updateMasks(atTarget, sums);
-
-        float[] w = dense.model().weights().get(query).data();
-        float[] mask = pruned.masks().get(query).data();
-        float[] expected = dense.model().weights().get(bias).data().clone();
-        for (int e = 0; e < w.length; e++) {
-            if (mask[e] == 0) {
-                expected[e % 8] += w[e] * inputSums[e / 8] / 2;
-            }
-        }
-        assertEquals(0.5, MaskSet.sparsity(pruned.masks().get(query)), 1e-12);
-        assertArrayEquals(expected, pruned.model().weights().get(bias).data(), 1e-6f);
-        assertTrue(pruned.scores().names().stream().noneMatch(BiasCompensation::isInputStatistic));
-    }
-
-    /**
      * With a score decay d the accumulated Taylor scores are an exponential moving average over rounds: S ← d·S +
      * round. An input unit important only in the first round loses its place to one important lately, which a plain
      * sum would keep.
@@ -207,12 +130,13 @@ class PrunerTest {
         float[] early = {10, 10, 10, 10, 0, 0, 0, 0};
         float[] recent = {0, 0, 0, 0, 6, 6, 6, 6};
         for (double decay : new double[] {1.0, 0.5}) {
-            Pruner pruner = new Pruner(new Pruner.Spec(List.of(rows), ScoreMethod.TAYLOR, late, 0, 0, 0.5, 1, false,
+            Pruner pruner = new Pruner(new Pruner.Spec(List.of(rows), ScoreMethod.TAYLOR, late, 0, 0, 0.5, 1,
                     NuclearNorm.Penalty.OFF, decay), SPEC);
-            TrainingState state = pruner.initialize(TrainingState.start(TinyEncoders.randomState(SPEC, 8), Set.of()));
+            TrainingState state = PrunedTraining.start(pruner,
+                    TrainingState.start(TinyEncoders.randomState(SPEC, 8), Set.of()));
             String key = pruner.slots().get(0).get(0).key();
-            state = pruner.updateMasks(atStep(state, 1), scores(key, early));
-            state = pruner.updateMasks(atStep(state, 2), scores(key, recent));
+            state = PrunedTraining.decide(pruner, atStep(state, 1), scores(key, early));
+            state = PrunedTraining.decide(pruner, atStep(state, 2), scores(key, recent));
             float[] expected = new float[8];
             for (int i = 0; i < 8; i++) {
                 expected[i] = (float) (decay * early[i] + recent[i]);
@@ -223,7 +147,7 @@ class PrunerTest {
             assertEquals(decay == 1.0, firstRowKept, "decay " + decay + ": " + java.util.Arrays.toString(expected));
         }
         assertThrows(IllegalArgumentException.class, () -> new Pruner.Spec(List.of(rows), ScoreMethod.TAYLOR, late, 0,
-                0, 0.5, 1, false, NuclearNorm.Penalty.OFF, 0));
+                0, 0.5, 1, NuclearNorm.Penalty.OFF, 0));
     }
 
     private static TrainingState atStep(TrainingState s, long step) {

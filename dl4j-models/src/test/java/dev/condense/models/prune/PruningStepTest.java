@@ -10,10 +10,9 @@ import dev.condense.models.state.NdArrays;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.text.Encoding;
 import dev.condense.models.train.CrossEntropy;
+import dev.condense.models.train.StepHook;
 import dev.condense.models.train.TrainingState;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -25,6 +24,7 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PruningStepTest {
@@ -34,40 +34,43 @@ class PruningStepTest {
             List.of(new Slot.Member(ParameterNames.CLASSIFIER_BIAS, Slot.Axis.ENTRIES, 1)));
 
     @Test
-    void taylorSquaresEachBatchsContributionAndMovementSumsItNegatedWithItsSquares() {
+    void taylorSquaresEachBatchsContribution() {
         TrainingState state = TrainingState.start(TinyEncoders.randomState(SPEC, 1), Set.of());
-        Map<String, INDArray> weights = new HashMap<>(Map.of(ParameterNames.CLASSIFIER_BIAS,
-                Nd4j.createFromArray(1f, 2f, 3f)));
-        PruningStep.Session taylor = session(ScoreMethod.TAYLOR, state);
-        PruningStep.Session movement = session(ScoreMethod.MOVEMENT, state);
-        PruningStep.Session raw = session(ScoreMethod.RAW_MOVEMENT, state);
+        TransformerEncoder enc = TransformerEncoder.of(state.model(), DataType.FLOAT, Set.of());
+        INDArray bias = enc.weights().get(ParameterNames.CLASSIFIER_BIAS);
+        bias.assign(Nd4j.createFromArray(1f, 2f, 3f).reshape(bias.shape()));
+        PruningStep.Session taylor = new PruningStep(ScoreMethod.TAYLOR, List.of(List.of(BIAS))).start(state, enc);
         for (float[] g : new float[][] {{0.5f, -1f, 2f}, {1f, 1f, 1f}}) {
-            for (PruningStep.Session s : List.of(taylor, movement, raw)) {
-                s.afterBackward(grads(g), Map.of(), weights);
-            }
+            taylor.afterBackward(step(enc), grads(g));
         }
         // w·g = [0.5, −2, 6] then [1, 2, 3]
-        float[] squares = {0.25f + 1f, 4f + 4f, 36f + 9f};
-        assertArrayEquals(squares, taylor.increments().get("g0/b").data(), 1e-6f);
-        assertArrayEquals(new float[] {-1.5f, 0f, -9f}, movement.increments().get("g0/b").data(), 1e-6f);
-        assertArrayEquals(squares, movement.increments().get("g0/b" + PruningStep.SQUARES_SUFFIX).data(), 1e-6f);
-        assertArrayEquals(new float[] {-1.5f, 0f, -9f}, raw.increments().get("g0/b").data(), 1e-6f);
-        assertEquals(Set.of("g0/b"), raw.increments().names());
+        assertArrayEquals(new float[] {0.25f + 1f, 4f + 4f, 36f + 9f}, increments(taylor).get("g0/b").data(), 1e-6f);
     }
 
-    private static PruningStep.Session session(ScoreMethod method, TrainingState state) {
-        return new PruningStep(method, List.of(List.of(BIAS)), 0).start(state);
+    @Test
+    void movementIsNotAFixedMaskMethod() {
+        assertThrows(IllegalArgumentException.class,
+                () -> new PruningStep(ScoreMethod.MOVEMENT, List.of(List.of(BIAS))));
     }
 
-    @ParameterizedTest
-    @EnumSource(value = ScoreMethod.class, names = {"TAYLOR", "MOVEMENT"})
-    void gradientScoresOfTwoShardsAddUpToTheScoresOfTheirUnion(ScoreMethod method) {
+    static StepHook.Step step(TransformerEncoder enc) {
+        return new StepHook.Step(enc, Map.of(), 1, 2);
+    }
+
+    static TensorMap increments(StepHook.Session session) {
+        TensorMap sums = new TensorMap();
+        session.finish(new TensorMap(), sums);
+        return sums;
+    }
+
+    @Test
+    void taylorScoresOfTwoShardsAddUpToTheScoresOfTheirUnion() {
         TrainingState state = TrainingState.start(TinyEncoders.randomState(SPEC, 2), Set.of());
         PruneGroup heads = new PruneGroup(Set.of(), Set.of(), Granularity.HEAD, 0.5, true, Set.of());
         PruneGroup elements = new PruneGroup(Set.of(MatrixKind.FFN_IN, MatrixKind.QUERY), Set.of(),
                 Granularity.ELEMENT, 0.5, true, Set.of());
-        PruningStep step = new PruningStep(method, List.of(StructureIndex.slots(heads, 0, SPEC),
-                StructureIndex.slots(elements, 1, SPEC)), 0);
+        PruningStep step = new PruningStep(ScoreMethod.TAYLOR, List.of(StructureIndex.slots(heads, 0, SPEC),
+                StructureIndex.slots(elements, 1, SPEC)));
         Batch a = TinyEncoders.batch();
         Batch b = Batch.of(List.of(new Encoding(new int[] {1, 3, 3, 2}, new int[4]),
                 new Encoding(new int[] {1, 11, 2}, new int[3])), new int[] {1, 2});
@@ -84,9 +87,6 @@ class PruningStepTest {
             }
         }
         assertTrue(union.get("g0/layer.0.heads").data()[0] != 0);
-        if (method == ScoreMethod.MOVEMENT) {
-            assertTrue(union.names().contains("g0/layer.0.heads" + PruningStep.SQUARES_SUFFIX));
-        }
     }
 
     @Test
@@ -94,10 +94,10 @@ class PruningStepTest {
         TrainingState start = TrainingState.start(TinyEncoders.randomState(SPEC, 3), Set.of());
         Pruner pruner = TestPruners.oneShot(new PruneGroup(Set.of(MatrixKind.VALUE), Set.of(), Granularity.ELEMENT,
                 0.5, true, Set.of()), ScoreMethod.MAGNITUDE, SPEC);
-        TrainingState state = pruner.initialize(start);
-        PruningStep.Session session = pruner.step().start(state);
+        TrainingState state = PrunedTraining.start(pruner, start);
         TransformerEncoder enc = TransformerEncoder.of(state.model(), DataType.FLOAT, Set.of());
-        session.applyMasks(enc.weights());
+        StepHook.Session session = pruner.step().start(state, enc);
+        session.beforeForward(step(enc));
         String v = ParameterNames.value(0, "weight");
         float[] mask = state.masks().get(v).data();
         INDArray effective = enc.weights().get(v);
@@ -105,7 +105,7 @@ class PruningStepTest {
         var pass = enc.forward(batch);
         Map<String, INDArray> grads = enc.backward(pass, CrossEntropy.of(pass.logits(), batch.labels(), 1.0)
                 .dLogits(), Map.of());
-        session.afterBackward(grads, Map.of(), enc.weights());
+        session.afterBackward(step(enc), grads);
         for (int i = 0; i < mask.length; i++) {
             if (mask[i] == 0) {
                 assertEquals(0.0, effective.getDouble(i), 0.0);
@@ -117,46 +117,16 @@ class PruningStepTest {
         assertEquals(0.5, both, 1e-12, "ranked globally over both value matrices");
     }
 
-    @Test
-    void withBiasCompensationTheMaskedMatricesInputsAreSummedOverRealTokensOnly() {
-        Pruner pruner = TestPruners.oneShot(new PruneGroup(Set.of(MatrixKind.QUERY, MatrixKind.FFN_OUT), Set.of(),
-                Granularity.ELEMENT, 0.5, true, Set.of()), ScoreMethod.MAGNITUDE, SPEC);
-        TrainingState state = pruner.initialize(TrainingState.start(TinyEncoders.randomState(SPEC, 4), Set.of()));
-        PruningStep.Session session = new PruningStep(ScoreMethod.MAGNITUDE, pruner.slots(), 0, true,
-                NuclearNorm.Penalty.OFF).start(state);
-        TransformerEncoder enc = TransformerEncoder.of(state.model(), DataType.FLOAT, Set.of());
-        Batch batch = TinyEncoders.batch();
-        var pass = enc.forward(batch);
-
-        session.afterForward(pass);
-        session.afterForward(pass);
-
-        // the first layer's query multiplies the embedding output; 12 of the 15 rows are real tokens
-        INDArray embedded = pass.hiddenStates().get(0);
-        float[] expected = new float[SPEC.hidden()];
-        for (int row = 0; row < batch.mask().length; row++) {
-            for (int i = 0; i < expected.length; i++) {
-                expected[i] += 2 * batch.mask()[row] * embedded.getFloat(row, i);
-            }
-        }
-        TensorMap sums = session.increments();
-        assertArrayEquals(expected, sums.get(BiasCompensation.inputSumKey(ParameterNames.query(0, "weight"))).data(),
-                1e-5f);
-        assertEquals(24f, sums.get(BiasCompensation.TOKENS_KEY).data()[0]);
-        assertEquals(SPEC.ffn(), sums.get(BiasCompensation.inputSumKey(ParameterNames.ffnOut(1, "weight")))
-                .size());
-    }
-
     private static TensorMap score(PruningStep step, TrainingState state, List<Batch> batches) {
-        PruningStep.Session session = step.start(state);
         TransformerEncoder enc = TransformerEncoder.of(state.model(), DataType.FLOAT, Set.of());
+        StepHook.Session session = step.start(state, enc);
         for (Batch batch : batches) {
             var pass = enc.forward(batch);
             Map<String, INDArray> grads = enc.backward(pass,
                     CrossEntropy.of(pass.logits(), batch.labels(), 1.0).dLogits(), Map.of());
-            session.afterBackward(grads, Map.of(), enc.weights());
+            session.afterBackward(step(enc), grads);
         }
-        return session.increments();
+        return increments(session);
     }
 
     /**
@@ -167,14 +137,15 @@ class PruningStepTest {
     void theNuclearNormPenaltyAddsLambdaTimesThePolarFactorOfTheMaskedMatrix() {
         Pruner pruner = TestPruners.oneShot(new PruneGroup(Set.of(MatrixKind.QUERY), Set.of(0), Granularity.ELEMENT,
                 0.5, true, Set.of()), ScoreMethod.MAGNITUDE, SPEC);
-        TrainingState state = pruner.initialize(TrainingState.start(TinyEncoders.randomState(SPEC, 12), Set.of()));
+        TrainingState state = PrunedTraining.start(pruner,
+                TrainingState.start(TinyEncoders.randomState(SPEC, 12), Set.of()));
         String query = ParameterNames.query(0, "weight");
-        PruningStep.Session session = new PruningStep(ScoreMethod.MAGNITUDE, pruner.slots(), 0, false,
-                new NuclearNorm.Penalty(0.25, 8)).start(state);
         TransformerEncoder enc = TransformerEncoder.of(state.model(), DataType.FLOAT, Set.of());
-        session.applyMasks(enc.weights());
-        Map<String, INDArray> grads = new java.util.HashMap<>(Map.of(query, enc.weights().get(query).ulike()));
-        session.afterBackward(grads, Map.of(), enc.weights());
+        StepHook.Session session = new PruningStep(ScoreMethod.MAGNITUDE, pruner.slots(),
+                new NuclearNorm.Penalty(0.25, 8)).start(state, enc);
+        session.beforeForward(step(enc));
+        Map<String, INDArray> grads = new HashMap<>(Map.of(query, enc.weights().get(query).ulike()));
+        session.afterBackward(step(enc), grads);
 
         INDArray masked = enc.weights().get(query).castTo(DataType.DOUBLE);
         dev.condense.models.factor.Svd svd = dev.condense.models.factor.Svd.of(masked);

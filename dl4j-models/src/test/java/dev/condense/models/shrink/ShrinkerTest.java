@@ -12,6 +12,7 @@ import dev.condense.models.prune.Granularity;
 import dev.condense.models.prune.MaskSet;
 import dev.condense.models.prune.MatrixKind;
 import dev.condense.models.prune.PruneGroup;
+import dev.condense.models.prune.PrunedTraining;
 import dev.condense.models.prune.ScoreMethod;
 import dev.condense.models.prune.TestPruners;
 import dev.condense.models.state.ModelState;
@@ -37,8 +38,8 @@ class ShrinkerTest {
 
     /** Structured pruning of heads, neurons and hidden dimensions, as the prune job exports it (weights ⊙ masks). */
     private static ModelState pruned(ModelState model, List<PruneGroup> groups) {
-        TrainingState state = TestPruners.oneShot(groups, ScoreMethod.L2, model.spec())
-                .initialize(TrainingState.start(model, Set.of()));
+        TrainingState state = PrunedTraining.start(TestPruners.oneShot(groups, ScoreMethod.L2, model.spec()),
+                TrainingState.start(model, Set.of()));
         return MaskSet.prunedModel(state.model(), state.masks());
     }
 

@@ -6,6 +6,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -58,22 +60,33 @@ class AdamWTest {
     }
 
     /**
-     * A Lagrange multiplier steps at its own constant rate, with no decay: where the schedule has the weights
-     * nearly still (here early in a warm-up, as late in the decay) it still moves by its full rate.
+     * Parameter groups set their own rates and skip decay: a multiplier steps at its constant rate where the schedule
+     * has the weights nearly still (here early in a warm-up, as late in the decay), and learned scores peak at their
+     * own rate but follow the weights' warm-up.
      */
     @Test
-    void multipliersStepAtTheirOwnConstantRate() {
-        OptimizerSettings s = new OptimizerSettings(new LearningRateSchedule(0.1, 100, 200), 0.9, 0.999, 1e-8, 0.5,
-                0, Set.of(), 10.0, 0.03);
+    void parameterGroupsTrainAtTheirOwnRatesWithoutDecay() {
+        LearningRateSchedule schedule = new LearningRateSchedule(0.1, 100, 200);
+        OptimizerSettings s = new OptimizerSettings(schedule, 0.9, 0.999, 1e-8, 0.5, 0, Set.of(), List.of(
+                ParameterGroup.constant("multipliers", ParameterNames.MULTIPLIER_PREFIX, 0.03),
+                ParameterGroup.peakingAt("scores", "scores.movement/", 2.0, schedule)));
         String lambda = ParameterNames.MULTIPLIER_PREFIX + "budget/lambda1";
-        INDArray multiplier = Nd4j.createFromArray(2.0f);
-        INDArray weight = Nd4j.createFromArray(2.0f);
-        new AdamW(s).step(Map.of(lambda, multiplier, "x.weight", weight),
-                Map.of(lambda, Nd4j.createFromArray(1.0f), "x.weight", Nd4j.createFromArray(1.0f)),
-                Map.of(lambda, Nd4j.zeros(DataType.FLOAT, 1), "x.weight", Nd4j.zeros(DataType.FLOAT, 1)),
-                Map.of(lambda, Nd4j.zeros(DataType.FLOAT, 1), "x.weight", Nd4j.zeros(DataType.FLOAT, 1)), 1);
-        // Adam's first step moves by its rate: 0.03 for the multiplier; the weight by 0.1·(1/100) after decay
-        assertEquals(2.0 - 0.03, multiplier.getDouble(0), 1e-6);
-        assertEquals(2.0 * (1 - 0.001 * 0.5) - 0.001, weight.getDouble(0), 1e-6);
+        String score = "scores.movement/g0/x.weight";
+        Map<String, INDArray> values = Map.of(lambda, Nd4j.createFromArray(2.0f), score, Nd4j.createFromArray(2.0f),
+                "x.weight", Nd4j.createFromArray(2.0f));
+        Map<String, INDArray> grads = new HashMap<>();
+        Map<String, INDArray> m = new HashMap<>();
+        Map<String, INDArray> v = new HashMap<>();
+        values.keySet().forEach(name -> {
+            grads.put(name, Nd4j.createFromArray(1.0f));
+            m.put(name, Nd4j.zeros(DataType.FLOAT, 1));
+            v.put(name, Nd4j.zeros(DataType.FLOAT, 1));
+        });
+        new AdamW(s).step(values, grads, m, v, 1);
+        // Adam's first step moves by its rate: 0.03 for the multiplier, 2.0·(1/100) for the scores, and the weight
+        // by 0.1·(1/100) after decay
+        assertEquals(2.0 - 0.03, values.get(lambda).getDouble(0), 1e-6);
+        assertEquals(2.0 - 0.02, values.get(score).getDouble(0), 1e-6);
+        assertEquals(2.0 * (1 - 0.001 * 0.5) - 0.001, values.get("x.weight").getDouble(0), 1e-6);
     }
 }

@@ -11,6 +11,7 @@ import dev.condense.models.prune.Granularity;
 import dev.condense.models.prune.MaskSet;
 import dev.condense.models.prune.MatrixKind;
 import dev.condense.models.prune.PruneGroup;
+import dev.condense.models.prune.PrunedTraining;
 import dev.condense.models.prune.Pruner;
 import dev.condense.models.prune.ScoreMethod;
 import dev.condense.models.prune.SparsitySchedule;
@@ -69,7 +70,7 @@ class LocalTrainerTest {
         Batch batch = Batch.of(utterances, new int[3]);
         TrainingState start = TrainingState.start(TinyEncoders.randomState(spec, 21), Set.of());
         LocalTrainer trainer = new LocalTrainer(new OptimizerSettings(new LearningRateSchedule(3e-2, 0, 150), 0.9,
-                0.999, 1e-8, 0, 1.0, Set.of()), Objective.supervised(spec), null);
+                0.999, 1e-8, 0, 1.0, Set.of()), Objective.supervised(spec), List.of());
         double first = trainer.train(start, List.of(batch).iterator(), 1).lossSum();
         ReplicaResult trained = trainer.train(start, Collections.nCopies(150, batch).iterator(), 150);
         TranscriptionMetrics metrics = Evaluator.transcribe(
@@ -106,15 +107,15 @@ class LocalTrainerTest {
         ModelState model = TinyEncoders.randomState(TinyEncoders.spec(), 21);
         Pruner.Spec spec = new Pruner.Spec(List.of(new PruneGroup(Set.of(MatrixKind.QUERY, MatrixKind.FFN_IN),
                 Set.of(), Granularity.ELEMENT, 0.5, true, Set.of())), ScoreMethod.MAGNITUDE,
-                new SparsitySchedule(SparsitySchedule.Kind.ONE_SHOT, 0, 0, 1, 1), 0, 0, 0.5, 1, false,
+                new SparsitySchedule(SparsitySchedule.Kind.ONE_SHOT, 0, 0, 1, 1), 0, 0, 0.5, 1,
                 new NuclearNorm.Penalty(0.5, 4), 1.0);
         Pruner withPenalty = new Pruner(spec, model.spec());
         Pruner without = TestPruners.oneShot(spec.groups(), ScoreMethod.MAGNITUDE, model.spec());
-        TrainingState start = withPenalty.initialize(TrainingState.start(model, Set.of()));
+        TrainingState start = PrunedTraining.start(withPenalty, TrainingState.start(model, Set.of()));
         Batch b = TinyEncoders.batch();
-        TrainingState penalised = new LocalTrainer(settings(), Objective.crossEntropy(), withPenalty.step())
+        TrainingState penalised = new LocalTrainer(settings(), Objective.crossEntropy(), List.of(withPenalty.step()))
                 .train(start, Collections.nCopies(4, b).iterator(), 4).state();
-        TrainingState plain = new LocalTrainer(settings(), Objective.crossEntropy(), without.step())
+        TrainingState plain = new LocalTrainer(settings(), Objective.crossEntropy(), List.of(without.step()))
                 .train(start, Collections.nCopies(4, b).iterator(), 4).state();
         String ffnIn = ParameterNames.ffnIn(1, "weight");
         assertTrue(TinyEncoders.maxDiff(penalised.model().weights(), plain.model().weights()) > 1e-4);
@@ -126,7 +127,8 @@ class LocalTrainerTest {
     void withPrunedHiddenDimensionsTrainingIgnoresTheirEmbeddingColumns() {
         EncoderSpec spec = TinyEncoders.spec();
         Pruner pruner = TestPruners.oneShot(TestPruners.hidden(0.5), ScoreMethod.L2, spec);
-        TrainingState start = pruner.initialize(TrainingState.start(TinyEncoders.randomState(spec, 4), Set.of()));
+        TrainingState start = PrunedTraining.start(pruner,
+                TrainingState.start(TinyEncoders.randomState(spec, 4), Set.of()));
         float[] keep = MaskSet.hiddenKeep(start.masks()).orElseThrow().data();
         TensorMap perturbed = start.model().weights().copy();
         float[] word = perturbed.get(ParameterNames.WORD_EMBEDDINGS).data();
@@ -136,7 +138,7 @@ class LocalTrainerTest {
         TrainingState other = new TrainingState(new ModelState(spec, perturbed), start.extra(), start.firstMoment(),
                 start.secondMoment(), start.scores(), start.masks(), start.step());
 
-        LocalTrainer trainer = new LocalTrainer(settings(), Objective.crossEntropy(), pruner.step());
+        LocalTrainer trainer = new LocalTrainer(settings(), Objective.crossEntropy(), List.of(pruner.step()));
         Batch b = TinyEncoders.batch();
         double loss = trainer.train(start, Collections.nCopies(3, b).iterator(), 3).lossSum();
         double lossPerturbed = trainer.train(other, Collections.nCopies(3, b).iterator(), 3).lossSum();

@@ -91,12 +91,13 @@ public final class FactoriseJob {
                 .withExtra(DistillationObjective.initialExtras(gated.spec(), distill))
                 .withExtra(RankStep.initialExtras(gated.spec(), budget, f.initialLogAlpha()));
         Broadcast<byte[]> teacherBytes = sc.broadcast(teacher.toBytes());
-        OptimizerSettings optimizer = t.optimizer(f.gateLearningRateScale(), f.multiplierLearningRate());
+        OptimizerSettings optimizer = t.optimizer().withGroups(RankStep.parameterGroups(f.gateLearningRateScale(),
+                f.multiplierLearningRate()));
         double initialShare = budget.expectedShare(RankStep.logAlpha(initial.extra(), budget));
         RankStep ranks = new RankStep(budget, t.seed(), initialShare,
                 Math.round(f.targetWarmupFraction() * t.totalSteps()));
-        TrainerFactory trainers = () -> new LocalTrainer(optimizer, PruneJob.objective(teacherBytes, distill), null,
-                ranks);
+        TrainerFactory trainers = () -> new LocalTrainer(optimizer, PruneJob.objective(teacherBytes, distill),
+                List.of(ranks));
         DistributedTrainer.Plan plan = new DistributedTrainer.Plan(STAGE, t.rounds(), t.localSteps(), t.batchSize(),
                 t.seed(), s.spark().threadsPerTask(), trainers, (state, result, round) -> {
                     Map<String, INDArray> logAlpha = RankStep.logAlpha(state.extra(), budget);

@@ -118,7 +118,7 @@ public final class FinetuneJob {
         EncoderSpec spec = pretrained.spec();
         DistributedTrainer.Plan plan = new DistributedTrainer.Plan(STAGE, f.rounds(), f.localSteps(), f.batchSize(),
                 f.seed(), s.spark().threadsPerTask(),
-                () -> new LocalTrainer(optimizer, Objective.supervised(spec), null),
+                () -> new LocalTrainer(optimizer, Objective.supervised(spec), List.of()),
                 DistributedTrainer.RoundHook.NONE);
         DistributedTrainer trainer = new DistributedTrainer(sc, checkpoints, log);
         DistributedTrainer.Outcome outcome = trainer.fit(plan, train.examples(),

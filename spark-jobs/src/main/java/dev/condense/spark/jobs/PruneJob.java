@@ -6,13 +6,18 @@ import dev.condense.models.encoder.TransformerEncoder;
 import dev.condense.models.eval.ClassificationMetrics;
 import dev.condense.models.factor.Factoriser;
 import dev.condense.models.prune.MaskSet;
+import dev.condense.models.prune.MovementStep;
+import dev.condense.models.prune.PrunedTraining;
 import dev.condense.models.prune.Pruner;
+import dev.condense.models.prune.ScoreMethod;
 import dev.condense.models.prune.SparsityReport;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.train.LocalTrainer;
 import dev.condense.models.train.Objective;
 import dev.condense.models.train.OptimizerSettings;
+import dev.condense.models.train.ParameterGroup;
+import dev.condense.models.train.StepHook;
 import dev.condense.models.train.TrainingState;
 import dev.condense.spark.eval.DistributedEvaluator;
 import dev.condense.spark.io.Checkpoints;
@@ -67,7 +72,7 @@ public final class PruneJob {
         checkpoints.bind(STAGE, s.identity(IDENTITY));
         String teacherPath = s.prune().teacher().isEmpty() ? runDir + "/teacher" : s.prune().teacher();
         ModelState teacher = ModelStore.load(conf, teacherPath);
-        ModelState initialStudent = withLowRank(studentStart(conf, s, teacher), s.prune().lowRank(), log);
+        ModelState initialStudent = withLowRank(studentStart(conf, s, teacher, log), s.prune().lowRank(), log);
         Pruner pruner;
         try {
             pruner = new Pruner(s.prune().pruner(), initialStudent.spec());
@@ -83,21 +88,26 @@ public final class PruneJob {
                 s.evaluate().batchSize(), s.spark().threadsPerTask(), "prune: evaluate teacher");
         log.accept(String.format("prune: teacher %s, dev accuracy %.4f; %,d train examples, method %s, student "
                         + "starts from the %s", teacherPath, teacherMetrics.accuracy(), train.count(),
-                s.prune().pruner().method().settingName(), s.prune().studentStart().name().toLowerCase(Locale.ROOT)));
+                s.prune().pruner().method().settingName(),
+                s.prune().studentStart().resolve(s.prune().pruner().method()).name().toLowerCase(Locale.ROOT)));
 
-        TrainingState initial = pruner.initialize(TrainingState.start(initialStudent, t.frozen())
+        TrainingState initial = PrunedTraining.start(pruner, TrainingState.start(initialStudent, t.frozen())
                 .withExtra(DistillationObjective.initialExtras(initialStudent.spec(), distill)));
         Broadcast<byte[]> teacherBytes = sc.broadcast(teacher.toBytes());
-        OptimizerSettings optimizer = t.optimizer(s.prune().scoreLearningRateScale());
-        TrainerFactory trainers = () -> new LocalTrainer(optimizer, objective(teacherBytes, distill), pruner.step());
+        OptimizerSettings optimizer = optimizer(s);
+        StepHook pruning = pruner.step();
+        TrainerFactory trainers = () -> new LocalTrainer(optimizer, objective(teacherBytes, distill),
+                List.of(pruning));
         Map<String, Object> mapping = new LinkedHashMap<>();
+        StepLosses stepLosses = new StepLosses(conf, runDir, STAGE);
         DistributedTrainer.Plan plan = new DistributedTrainer.Plan(STAGE, t.rounds(), t.localSteps(), t.batchSize(),
                 t.seed(), s.spark().threadsPerTask(), trainers, (state, result, round) -> {
-                    TrainingState masked = pruner.updateMasks(state, result.sums());
+                    TrainingState masked = PrunedTraining.decide(pruner, state, result.sums());
                     String layers = LayerMapping.describe(result.sums(), distill.teacherLayers());
                     if (!layers.isEmpty()) {
                         mapping.put("round " + (round + 1), layers);
                     }
+                    stepLosses.addRound(result.sums(), state.step());
                     log.accept(String.format("prune round %d: encoder sparsity %.3f, mask entries changed %.2f%%%s",
                             round + 1, SparsityReport.of(MaskSet.apply(masked.model().weights(), masked.masks()))
                                     .encoderSparsity(), 100 * MaskSet.churn(state.masks(), masked.masks()),
@@ -142,12 +152,32 @@ public final class PruneJob {
      * The student's initial weights: the teacher itself, or {@code condense.model.pretrained} with a new head for
      * the teacher's labels (seeded by the prune stage's seed), which learns the task while it is pruned.
      */
-    static ModelState studentStart(Configuration conf, CondenseSettings s, ModelState teacher) {
-        return switch (s.prune().studentStart()) {
-            case TEACHER -> teacher;
-            case PRETRAINED -> ModelStore.pretrained(conf, s, teacher.spec().numLabels(),
+    static ModelState studentStart(Configuration conf, CondenseSettings s, ModelState teacher, Consumer<String> log) {
+        ScoreMethod method = s.prune().pruner().method();
+        return switch (s.prune().studentStart().resolve(method)) {
+            case TEACHER -> {
+                if (method == ScoreMethod.MOVEMENT) {
+                    log.accept("prune: WARNING hard movement starts from the fine-tuned teacher "
+                            + "(prune.student-start = teacher). At a converged teacher the gradients that train the "
+                            + "scores have no consistent sign, and the masks remove one-signed blocks of weights "
+                            + "together: on SST-2 this collapses to one class (50.92%), in the reference PyTorch code "
+                            + "too. Use student-start = pretrained (or auto), or soft-movement.");
+                }
+                yield teacher;
+            }
+            case PRETRAINED, AUTO -> ModelStore.pretrained(conf, s, teacher.spec().numLabels(),
                     s.prune().training().seed());
         };
+    }
+
+    /** AdamW for the student's weights, with movement's learned scores as a group of their own. */
+    static OptimizerSettings optimizer(CondenseSettings s) {
+        OptimizerSettings weights = s.prune().training().optimizer();
+        if (!s.prune().pruner().method().learned()) {
+            return weights;
+        }
+        return weights.withGroups(List.of(ParameterGroup.peakingAt("movement scores", MovementStep.SCORE_PREFIX,
+                s.prune().scoreLearningRate(), weights.schedule())));
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.factor.Factoriser;
 import dev.condense.models.prune.MatrixKind;
 import dev.condense.models.prune.Pruner;
+import dev.condense.models.prune.ScoreMethod;
 import dev.condense.models.train.LearningRateSchedule;
 import dev.condense.models.train.OptimizerSettings;
 
@@ -153,35 +154,38 @@ public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, 
             return (long) rounds * localSteps;
         }
 
+        /** AdamW for the model's weights; a stage adds the parameter groups of its scores, gates or multipliers. */
         public OptimizerSettings optimizer() {
-            return optimizer(1.0);
-        }
-
-        public OptimizerSettings optimizer(double scoreLearningRateScale) {
-            return optimizer(scoreLearningRateScale, OptimizerSettings.DEFAULT_MULTIPLIER_LEARNING_RATE);
-        }
-
-        /** With Lagrange multipliers trained at {@code multiplierLearningRate}, outside the schedule. */
-        public OptimizerSettings optimizer(double scoreLearningRateScale, double multiplierLearningRate) {
             long warmup = Math.round(warmupFraction * totalSteps());
             return new OptimizerSettings(new LearningRateSchedule(learningRate, warmup, totalSteps()), adamBeta1,
-                    adamBeta2, adamEpsilon, weightDecay, maxGradNorm, frozen, scoreLearningRateScale,
-                    multiplierLearningRate);
+                    adamBeta2, adamEpsilon, weightDecay, maxGradNorm, frozen);
         }
     }
 
     /**
-     * The prune stage: what to prune and how ({@code pruner}), its own training loop, and soft movement's score
-     * learning-rate scale. {@code teacher} empty means the run's own teacher. With {@code lowRank} on, the student
-     * is LoSparse's U·V + S before pruning starts, and the groups prune the residuals S.
+     * The prune stage: what to prune and how ({@code pruner}), its own training loop, and the peak learning rate of
+     * movement's learned scores. {@code teacher} empty means the run's own teacher. With {@code lowRank} on, the
+     * student is LoSparse's U·V + S before pruning starts, and the groups prune the residuals S.
      */
     public record Prune(String teacher, StudentStart studentStart, FixedRatio lowRank, Pruner.Spec pruner,
-                        Training training, double scoreLearningRateScale) implements Serializable {
+                        Training training, double scoreLearningRate) implements Serializable {
     }
 
-    /** The student's initial weights: the teacher's, or the pretrained model's with a new head. */
+    /**
+     * The student's initial weights: the teacher's, or the pretrained model's with a new head. {@code AUTO} is the
+     * pretrained start for movement (whose scores need weights that are still moving: from a converged teacher, hard
+     * movement collapses) and the teacher for the other methods.
+     */
     public enum StudentStart {
-        TEACHER, PRETRAINED
+        TEACHER, PRETRAINED, AUTO;
+
+        /** What {@code AUTO} means for {@code method}; the others mean themselves. */
+        public StudentStart resolve(ScoreMethod method) {
+            if (this != AUTO) {
+                return this;
+            }
+            return method.learned() ? PRETRAINED : TEACHER;
+        }
     }
 
     public record Evaluate(String model, int batchSize) implements Serializable {

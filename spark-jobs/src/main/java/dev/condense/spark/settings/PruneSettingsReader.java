@@ -50,12 +50,17 @@ final class PruneSettingsReader {
         }
         SparsitySchedule schedule = new SparsitySchedule(kind, start, end, sr.intAtLeast("every", 1),
                 sr.intAtLeast("iterations", 1));
-        SettingsReader soft = r.at("soft-movement");
-        Pruner.Spec spec = new Pruner.Spec(groups, method, schedule, sr.inRange("initial-sparsity", 0, 1, false),
-                soft.inRange("regular-scale", 0, Double.MAX_VALUE, true), soft.inRange("threshold", 0, 1, false),
-                soft.inRange("initial-score", -100, 100, true), r.bool("bias-compensation"),
-                new NuclearNorm.Penalty(r.at("nuclear-norm").inRange("lambda", 0, Double.MAX_VALUE, true),
-                        r.at("nuclear-norm").intAtLeast("rank", 1)), scoreDecay(r));
+        SettingsReader movement = r.at("movement");
+        Pruner.Spec spec;
+        try {
+            spec = new Pruner.Spec(groups, method, schedule, sr.inRange("initial-sparsity", 0, 1, false),
+                    movement.inRange("regular-scale", 0, Double.MAX_VALUE, true),
+                    movement.inRange("threshold", 0, 1, false), movement.inRange("initial-score", -100, 100, true),
+                    new NuclearNorm.Penalty(r.at("nuclear-norm").inRange("lambda", 0, Double.MAX_VALUE, true),
+                            r.at("nuclear-norm").intAtLeast("rank", 1)), scoreDecay(r));
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException("setting condense.prune is invalid: " + e.getMessage(), e);
+        }
         for (String frozen : training.frozen()) {
             if (groups.stream().anyMatch(g -> g.kinds().contains(MatrixKind.EMBEDDINGS))
                     && frozen.startsWith("embeddings.")) {
@@ -64,9 +69,9 @@ final class PruneSettingsReader {
             }
         }
         CondenseSettings.StudentStart studentStart = CondenseSettings.StudentStart.valueOf(
-                r.oneOf("student-start", Set.of("teacher", "pretrained")).toUpperCase(Locale.ROOT));
+                r.oneOf("student-start", Set.of("auto", "teacher", "pretrained")).toUpperCase(Locale.ROOT));
         return new CondenseSettings.Prune(r.string("teacher"), studentStart,
-                SettingsLoader.fixedRatio(r.at("low-rank")), spec, training, soft.positive("learning-rate-scale"));
+                SettingsLoader.fixedRatio(r.at("low-rank")), spec, training, movement.positive("learning-rate"));
     }
 
     private static double scoreDecay(SettingsReader r) {

@@ -16,7 +16,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -74,20 +76,25 @@ class PruneJobTest {
                 "the saved model's own zeros give the sparsity");
     }
 
-    /** Movement scores from the summed Σu and Σu², beside the round's distillation statistics (layer mapping). */
+    /**
+     * Learned movement scores, masks chosen at every step, each matrix keeping its own top half of the averaged
+     * scores at the end; the loss of every step is written beside the run.
+     */
     @Test
-    void movementPrunesEachMatrixUnderDistillationFromItsScoresWithBiasCompensation() throws Exception {
+    void movementPrunesEachMatrixUnderDistillationFromItsLearnedScores() throws Exception {
         Path student = prune("m", 64, 32, """
                 method = movement
-                bias-compensation = true
                 groups = [ { kinds = [query, value], granularity = element, sparsity = 0.5, global = false } ]
-                schedule { kind = one-shot, start-step = 2, end-step = 2 }
+                schedule { kind = agp, start-step = 1, end-step = 3 }
                 """);
         var saved = ModelStore.load(sc.hadoopConfiguration(), student.toString());
         for (String name : List.of("layer.0.attention.query.weight", "layer.5.attention.value.weight")) {
             assertEquals(0.5, zeroFraction(saved.weights().get(name).data()), 1e-9, name + " keeps its own top half");
         }
         assertEquals(0.0, zeroFraction(saved.weights().get("layer.0.attention.key.weight").data()), 1e-9);
+        List<String> steps = Files.readAllLines(student.getParent().resolve("prune-step-loss.tsv"));
+        assertEquals(List.of("step", "1", "2", "3", "4"), steps.stream().map(l -> l.split("\t")[0]).toList());
+        assertTrue(steps.stream().skip(1).allMatch(l -> Double.parseDouble(l.split("\t")[1]) > 0), steps.toString());
     }
 
     /**
@@ -154,14 +161,27 @@ class PruneJobTest {
         String query = "layer.0.attention.query.weight";
         ModelState teacher = MiniLm.classifier(2, 3);
         teacher.weights().get(query).data()[0] += 1f;
-        assertSame(teacher, PruneJob.studentStart(sc.hadoopConfiguration(), SettingsLoader.load("", "t", List.of()),
-                teacher), "by default the student is the teacher");
+        List<String> log = new ArrayList<>();
+        assertSame(teacher, PruneJob.studentStart(sc.hadoopConfiguration(), SettingsLoader.load("", "t",
+                List.of("prune.method=taylor")), teacher, log::add), "by default Taylor's student is the teacher");
 
-        ModelState start = PruneJob.studentStart(sc.hadoopConfiguration(), SettingsLoader.load("", "t",
-                List.of("prune.student-start=pretrained", "prune.training.seed=7")), teacher);
         ModelState pretrained = MiniLm.classifier(2, 7);
-        assertArrayEquals(pretrained.weights().get(query).data(), start.weights().get(query).data());
-        assertEquals(teacher.spec(), start.spec());
+        for (List<String> settings : List.of(List.of("prune.student-start=pretrained", "prune.method=taylor"),
+                List.of("prune.method=movement"), List.of("prune.method=soft-movement"))) {
+            List<String> all = new ArrayList<>(settings);
+            all.add("prune.training.seed=7");
+            ModelState start = PruneJob.studentStart(sc.hadoopConfiguration(), SettingsLoader.load("", "t", all),
+                    teacher, log::add);
+            assertArrayEquals(pretrained.weights().get(query).data(), start.weights().get(query).data(),
+                    settings + ": the pretrained encoder (by default for movement)");
+            assertEquals(teacher.spec(), start.spec());
+        }
+        assertTrue(log.isEmpty(), log.toString());
+
+        assertSame(teacher, PruneJob.studentStart(sc.hadoopConfiguration(), SettingsLoader.load("", "t",
+                List.of("prune.student-start=teacher")), teacher, log::add));
+        assertEquals(1, log.size());
+        assertTrue(log.get(0).contains("WARNING") && log.get(0).contains("collapses"), log.get(0));
 
         SettingsException e = assertThrows(SettingsException.class, () -> SettingsLoader.load("", "t",
                 List.of("prune.student-start=scratch")));

@@ -8,6 +8,7 @@ import dev.condense.models.pretrained.MiniLm;
 import dev.condense.models.prune.Granularity;
 import dev.condense.models.prune.MaskSet;
 import dev.condense.models.prune.PruneGroup;
+import dev.condense.models.prune.PrunedTraining;
 import dev.condense.models.prune.Pruner;
 import dev.condense.models.prune.ScoreMethod;
 import dev.condense.models.prune.SparsitySchedule;
@@ -59,7 +60,7 @@ class ShrinkJobTest {
         ModelState model = MiniLm.classifier(2, 5);
         Pruner pruner = new Pruner(new Pruner.Spec(groups, ScoreMethod.L2,
                 new SparsitySchedule(SparsitySchedule.Kind.ONE_SHOT, 0, 0, 1, 1), 0, 0, 0.5, 1), model.spec());
-        TrainingState state = pruner.initialize(TrainingState.start(model, Set.of()));
+        TrainingState state = PrunedTraining.start(pruner, TrainingState.start(model, Set.of()));
         ModelState student = MaskSet.prunedModel(state.model(), state.masks());
         ModelStore.save(sc.hadoopConfiguration(), dir.resolve("runs").resolve(id).resolve("student").toString(),
                 student);

@@ -4,6 +4,7 @@ import dev.condense.models.pretrained.MiniLm;
 import dev.condense.models.prune.Granularity;
 import dev.condense.models.prune.MaskSet;
 import dev.condense.models.prune.PruneGroup;
+import dev.condense.models.prune.PrunedTraining;
 import dev.condense.models.prune.Pruner;
 import dev.condense.models.prune.ScoreMethod;
 import dev.condense.models.prune.SparsitySchedule;
@@ -40,7 +41,7 @@ class RunReportTest {
         Pruner pruner = new Pruner(new Pruner.Spec(List.of(new PruneGroup(Set.of(), Set.of(), Granularity.HEAD, 0.5,
                 true, Set.of())), ScoreMethod.L2, new SparsitySchedule(SparsitySchedule.Kind.ONE_SHOT, 0, 0, 1, 1), 0,
                 0, 0.5, 1), teacher.spec());
-        TrainingState pruned = pruner.initialize(TrainingState.start(teacher, Set.of()));
+        TrainingState pruned = PrunedTraining.start(pruner, TrainingState.start(teacher, Set.of()));
         ModelStore.save(conf, dir.resolve("student").toString(), MaskSet.prunedModel(pruned.model(), pruned.masks()));
         Files.writeString(dir.resolve("student/metrics.json"), "{\"accuracy\": 0.8716, \"round_train_loss\": "
                 + "[0.2, 0.3], \"sparsity_per_matrix\": {\"layer.0.attention.query.weight\": 0.5, "

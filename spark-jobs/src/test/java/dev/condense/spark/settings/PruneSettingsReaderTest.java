@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PruneSettingsReaderTest {
 
     private static CondenseSettings load(String groups) {
-        return SettingsLoader.load("", "t", List.of("prune.groups=" + groups));
+        return SettingsLoader.load("", "t", List.of("prune.method=taylor", "prune.groups=" + groups));
     }
 
     @Test
@@ -36,28 +36,41 @@ class PruneSettingsReaderTest {
     @Test
     void methodNamesAreTheScoreMethodsInSettingsSpelling() {
         assertEquals(ScoreMethod.MOVEMENT, SettingsLoader.load("", "t", List.of()).prune().pruner().method());
-        assertEquals(ScoreMethod.RAW_MOVEMENT, SettingsLoader.load("", "t", List.of("prune.method=raw-movement"))
+        assertEquals(ScoreMethod.SOFT_MOVEMENT, SettingsLoader.load("", "t", List.of("prune.method=soft-movement"))
                 .prune().pruner().method());
         SettingsException e = assertThrows(SettingsException.class,
-                () -> SettingsLoader.load("", "t", List.of("prune.method=raw_movement")));
-        assertTrue(e.getMessage().contains("condense.prune.method") && e.getMessage().contains("raw-movement"),
+                () -> SettingsLoader.load("", "t", List.of("prune.method=soft_movement")));
+        assertTrue(e.getMessage().contains("condense.prune.method") && e.getMessage().contains("soft-movement"),
                 e.getMessage());
     }
 
     @Test
-    void biasCompensationIsOffUnlessAskedForAndMustBeABoolean() {
-        assertFalse(SettingsLoader.load("", "t", List.of()).prune().pruner().biasCompensation());
-        assertTrue(SettingsLoader.load("", "t", List.of("prune.bias-compensation=true")).prune().pruner()
-                .biasCompensation());
-        SettingsException e = assertThrows(SettingsException.class,
-                () -> SettingsLoader.load("", "t", List.of("prune.bias-compensation=sometimes")));
-        assertTrue(e.getMessage().contains("condense.prune.bias-compensation"), e.getMessage());
+    void movementsScoreSettingsAreCheckedBeforeAnyWork() {
+        var s = SettingsLoader.load("", "t", List.of()).prune();
+        assertEquals(1e-2, s.scoreLearningRate());
+        assertEquals(0.0, s.pruner().initialScore());
+        for (String bad : List.of("prune.movement.learning-rate=0", "prune.movement.threshold=1.5")) {
+            SettingsException e = assertThrows(SettingsException.class,
+                    () -> SettingsLoader.load("", "t", List.of(bad)));
+            assertTrue(e.getMessage().contains(bad.substring(0, bad.indexOf('='))), e.getMessage());
+        }
+        SettingsException zero = assertThrows(SettingsException.class, () -> SettingsLoader.load("", "t",
+                List.of("prune.method=soft-movement", "prune.movement.threshold=0")));
+        assertTrue(zero.getMessage().contains("condense.prune") && zero.getMessage().contains("threshold"),
+                zero.getMessage());
+        SettingsException hidden = assertThrows(SettingsException.class, () -> SettingsLoader.load("", "t",
+                List.of("prune.groups=[{granularity=hidden,sparsity=0.25}]")));
+        assertTrue(hidden.getMessage().contains("hidden dimensions"), hidden.getMessage());
+        SettingsException gone = assertThrows(SettingsException.class,
+                () -> SettingsLoader.load("", "t", List.of("prune.bias-compensation=true")));
+        assertTrue(gone.getMessage().contains("condense.prune.bias-compensation"), gone.getMessage());
     }
 
     @Test
     void theNuclearNormIsOffByDefaultAndItsSettingsAreChecked() {
         assertFalse(SettingsLoader.load("", "t", List.of()).prune().pruner().nuclearNorm().on());
-        var on = SettingsLoader.load("", "t", List.of("prune.nuclear-norm.lambda=1e-3", "prune.nuclear-norm.rank=16"))
+        var on = SettingsLoader.load("", "t", List.of("prune.method=taylor", "prune.nuclear-norm.lambda=1e-3",
+                "prune.nuclear-norm.rank=16"))
                 .prune().pruner().nuclearNorm();
         assertEquals(1e-3, on.lambda(), 0.0);
         assertEquals(16, on.rank());

@@ -8,7 +8,8 @@ import dev.condense.models.prune.MaskSet;
 import dev.condense.models.prune.MatrixKind;
 import dev.condense.models.prune.PruneGroup;
 import dev.condense.models.prune.Pruner;
-import dev.condense.models.prune.PruningStep;
+import dev.condense.models.prune.MovementStep;
+import dev.condense.models.prune.PrunedTraining;
 import dev.condense.models.prune.ScoreMethod;
 import dev.condense.models.prune.SparsitySchedule;
 import dev.condense.models.state.Tensor;
@@ -18,6 +19,8 @@ import dev.condense.models.train.LearningRateSchedule;
 import dev.condense.models.train.LocalTrainer;
 import dev.condense.models.train.Objective;
 import dev.condense.models.train.OptimizerSettings;
+import dev.condense.models.train.ReplicaResult;
+import dev.condense.models.train.StepHook;
 import dev.condense.models.train.TrainingState;
 import dev.condense.spark.SparkTestSession;
 import dev.condense.spark.data.ShardedExamples;
@@ -30,6 +33,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -69,28 +73,48 @@ class DistributedPruningTest {
 
     @ParameterizedTest
     @EnumSource(value = ScoreMethod.class, names = {"TAYLOR", "MOVEMENT"})
-    void scoresAreSummedOverExecutorsAndPrunedWeightsStayExactlyZero(ScoreMethod method) {
+    void scoresAreSummedOrAveragedOverExecutorsAndPrunedWeightsStayExactlyZero(ScoreMethod method) {
         Pruner pruner = pruner(method);
         JavaRDD<Example> shards = ShardedExamples.shard(sc.parallelize(DistributedTrainerTest.examples(40)), 2, SEED);
-        TrainingState start = pruner.initialize(TrainingState.start(TinyEncoders.randomState(SPEC, 4), Set.of()));
+        TrainingState start = PrunedTraining.start(pruner,
+                TrainingState.start(TinyEncoders.randomState(SPEC, 4), Set.of()));
         OptimizerSettings optimizer = optimizer();
-        PruningStep step = pruner.step();
+        StepHook step = pruner.step();
         DistributedTrainer trainer = new DistributedTrainer(sc,
-                new Checkpoints(sc.hadoopConfiguration(), run.toString()), s -> { });
+                new Checkpoints(sc.hadoopConfiguration(), run.toString() + method), s -> { });
         DistributedTrainer.Plan plan = new DistributedTrainer.Plan("p", 2, STEPS, BATCH, SEED, 1,
-                () -> new LocalTrainer(optimizer, Objective.crossEntropy(), step),
-                (state, result, round) -> pruner.updateMasks(state, result.sums()));
+                () -> new LocalTrainer(optimizer, Objective.crossEntropy(), List.of(step)),
+                (state, result, round) -> PrunedTraining.decide(pruner, state, result.sums()));
 
         RoundAverage first = trainer.round(plan, shards, start, 0);
         List<List<Example>> parts = DistributedTrainerTest.byPartition(shards);
         TensorMap expected = null;
+        List<TrainingState> replicas = new ArrayList<>();
         for (int p = 0; p < parts.size(); p++) {
-            TensorMap sums = new LocalTrainer(optimizer, Objective.crossEntropy(), step).train(start,
-                    BatchPlanner.roundBatches(parts.get(p), SEED, p, 0, STEPS, BATCH).iterator(), STEPS).sums();
-            expected = expected == null ? sums : expected.addScaled(sums, 1.0);
+            ReplicaResult r = new LocalTrainer(optimizer, Objective.crossEntropy(), List.of(step)).train(start,
+                    BatchPlanner.roundBatches(parts.get(p), SEED, p, 0, STEPS, BATCH).iterator(), STEPS);
+            replicas.add(r.state());
+            expected = expected == null ? r.sums() : expected.addScaled(r.sums(), 1.0);
         }
         for (String key : expected.names()) {
             assertArrayEquals(expected.get(key).data(), first.sums().get(key).data(), key);
+        }
+        if (method == ScoreMethod.MOVEMENT) {
+            // the learned scores and their moments are the replicas' mean (both shards hold 20 examples)
+            TrainingState averaged = first.apply(start);
+            String score = MovementStep.SCORE_PREFIX + pruner.slots().get(1).get(0).key();
+            for (TensorMap[] pair : List.of(new TensorMap[] {averaged.extra(), replicas.get(0).extra(),
+                    replicas.get(1).extra()}, new TensorMap[] {averaged.firstMoment(),
+                    replicas.get(0).firstMoment(), replicas.get(1).firstMoment()}, new TensorMap[] {
+                    averaged.secondMoment(), replicas.get(0).secondMoment(), replicas.get(1).secondMoment()})) {
+                float[] mean = pair[0].get(score).data();
+                float[] a = pair[1].get(score).data();
+                float[] b = pair[2].get(score).data();
+                assertTrue(a[0] != b[0], "replicas trained on different shards");
+                for (int i = 0; i < mean.length; i++) {
+                    assertEquals((a[i] + b[i]) / 2, mean[i], 1e-6 * Math.max(1, Math.abs(mean[i])), score + i);
+                }
+            }
         }
 
         TrainingState end = trainer.fit(plan, shards, start).state();
