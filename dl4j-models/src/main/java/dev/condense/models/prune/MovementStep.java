@@ -11,7 +11,6 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -228,11 +227,5 @@ public final class MovementStep implements StepHook {
 
     static double logit(double p) {
         return p <= 0 ? Double.NEGATIVE_INFINITY : Math.log(p / (1 - p));
-    }
-
-    static float[] filled(long n, float value) {
-        float[] out = new float[Math.toIntExact(n)];
-        Arrays.fill(out, value);
-        return out;
     }
 }

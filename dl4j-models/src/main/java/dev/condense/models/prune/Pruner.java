@@ -14,6 +14,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -108,8 +109,9 @@ public final class Pruner implements Serializable {
         if (spec.method().learned()) {
             for (List<Slot> group : slots) {
                 for (Slot s : group) {
-                    extras.put(MovementStep.scoreName(s),
-                            new Tensor(s.shape().clone(), MovementStep.filled(s.size(), (float) spec.initialScore())));
+                    float[] initial = new float[Math.toIntExact(s.size())];
+                    Arrays.fill(initial, (float) spec.initialScore());
+                    extras.put(MovementStep.scoreName(s), new Tensor(s.shape().clone(), initial));
                 }
             }
         }

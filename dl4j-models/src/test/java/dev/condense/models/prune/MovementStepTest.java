@@ -65,6 +65,13 @@ class MovementStepTest {
             return extras.get(MovementStep.scoreName(pruner.slots().get(0).get(0)));
         }
 
+        /** Scores drawn uniformly from [0, 1), so that no two tie. */
+        Replica withRandomScores(Pruner pruner) {
+            INDArray score = score(pruner);
+            score.assign(Nd4j.rand(DataType.FLOAT, score.shape()));
+            return this;
+        }
+
         /** Masks for step {@code number}, forward, mean cross-entropy, backward, the hook's gradients. */
         Map<String, INDArray> gradients(long number) {
             session.beforeForward(step(number));
@@ -84,9 +91,7 @@ class MovementStepTest {
     @Test
     void theScoreGradientIsTheLossGradientWithRespectToTheMaskAtKeptAndPrunedPositions() {
         Pruner pruner = pruner(ScoreMethod.MOVEMENT, values(0.5), AT_ONCE, 0);
-        Replica replica = Replica.of(pruner, 5, DataType.FLOAT);
-        INDArray score = replica.score(pruner);
-        score.assign(Nd4j.rand(DataType.FLOAT, score.shape()));
+        Replica replica = Replica.of(pruner, 5, DataType.FLOAT).withRandomScores(pruner);
         INDArray dScore = replica.gradients(1).get(MovementStep.scoreName(pruner.slots().get(0).get(0)));
         INDArray mask = masks(replica).get(VALUE);
         INDArray dense = replica.session().optimizedWeights().get(VALUE);
@@ -234,9 +239,7 @@ class MovementStepTest {
     @Test
     void theDriverChoosesTheSameMaskFromTheScoresAsAReplicaWould() {
         Pruner pruner = pruner(ScoreMethod.MOVEMENT, values(0.5), AT_ONCE, 0);
-        Replica replica = Replica.of(pruner, 9, DataType.FLOAT);
-        INDArray score = replica.score(pruner);
-        score.assign(Nd4j.rand(DataType.FLOAT, score.shape()));
+        Replica replica = Replica.of(pruner, 9, DataType.FLOAT).withRandomScores(pruner);
         replica.gradients(1);
         TensorMap extras = new TensorMap();
         replica.extras().forEach((n, a) -> extras.put(n, NdArrays.toTensor(a)));

@@ -43,7 +43,9 @@ import java.util.function.Consumer;
 /**
  * {@code prune}: the student starts as a copy of the teacher (or, with {@code prune.student-start = pretrained}, as
  * the pretrained encoder with a new head) and is pruned over Spark rounds while it learns from the teacher
- * (distillation). Executors accumulate pruning scores; the driver sums them and chooses the masks;
+ * (distillation). Movement learns its scores and re-chooses its masks at every step on every executor, and the driver
+ * takes the final masks from the averaged scores; for the other methods executors accumulate scores, and the driver
+ * sums them and chooses the masks;
  * the masked student is saved to {@code <run>/student/model.bin} with {@code metrics.json} (accuracy against the
  * teacher's, sparsity per matrix and overall, parameter counts, the layer mapping).
  */
@@ -154,20 +156,17 @@ public final class PruneJob {
      */
     static ModelState studentStart(Configuration conf, CondenseSettings s, ModelState teacher, Consumer<String> log) {
         ScoreMethod method = s.prune().pruner().method();
-        return switch (s.prune().studentStart().resolve(method)) {
-            case TEACHER -> {
-                if (method == ScoreMethod.MOVEMENT) {
-                    log.accept("prune: WARNING hard movement starts from the fine-tuned teacher "
-                            + "(prune.student-start = teacher). At a converged teacher the gradients that train the "
-                            + "scores have no consistent sign, and the masks remove one-signed blocks of weights "
-                            + "together: on SST-2 this collapses to one class (50.92%), in the reference PyTorch code "
-                            + "too. Use student-start = pretrained (or auto), or soft-movement.");
-                }
-                yield teacher;
-            }
-            case PRETRAINED, AUTO -> ModelStore.pretrained(conf, s, teacher.spec().numLabels(),
-                    s.prune().training().seed());
-        };
+        if (s.prune().studentStart().resolve(method) != CondenseSettings.StudentStart.TEACHER) {
+            return ModelStore.pretrained(conf, s, teacher.spec().numLabels(), s.prune().training().seed());
+        }
+        if (method == ScoreMethod.MOVEMENT) {
+            log.accept("prune: WARNING hard movement starts from the fine-tuned teacher (prune.student-start = "
+                    + "teacher). At a converged teacher the gradients that train the scores have no consistent sign, "
+                    + "and the masks remove one-signed blocks of weights together: on SST-2 this collapses to one "
+                    + "class (50.92%), in the reference PyTorch code too. Use student-start = pretrained (or auto), "
+                    + "or soft-movement.");
+        }
+        return teacher;
     }
 
     /** AdamW for the student's weights, with movement's learned scores as a group of their own. */

@@ -100,9 +100,16 @@ class DistributedPruningTest {
             assertArrayEquals(expected.get(key).data(), first.sums().get(key).data(), key);
         }
         if (method == ScoreMethod.MOVEMENT) {
-            // the learned scores and their moments are the replicas' mean (both shards hold 20 examples)
-            TrainingState averaged = first.apply(start);
             String score = MovementStep.SCORE_PREFIX + pruner.slots().get(1).get(0).key();
+            // one replica's average is that replica, bit for bit
+            TrainingState alone = RoundAverage.of(new ReplicaResult(replicas.get(0), 1, 20, STEPS)).apply(start);
+            for (TensorMap[] same : List.of(new TensorMap[] {alone.extra(), replicas.get(0).extra()},
+                    new TensorMap[] {alone.firstMoment(), replicas.get(0).firstMoment()},
+                    new TensorMap[] {alone.secondMoment(), replicas.get(0).secondMoment()})) {
+                assertArrayEquals(same[1].get(score).data(), same[0].get(score).data(), score);
+            }
+            // two replicas' learned scores and moments are their mean (both shards hold 20 examples)
+            TrainingState averaged = first.apply(start);
             for (TensorMap[] pair : List.of(new TensorMap[] {averaged.extra(), replicas.get(0).extra(),
                     replicas.get(1).extra()}, new TensorMap[] {averaged.firstMoment(),
                     replicas.get(0).firstMoment(), replicas.get(1).firstMoment()}, new TensorMap[] {
