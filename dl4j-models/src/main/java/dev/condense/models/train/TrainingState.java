@@ -81,15 +81,20 @@ public record TrainingState(ModelState model, TensorMap extra, TensorMap firstMo
 
     public static TrainingState fromBytes(byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-            ModelState model = ModelState.readFrom(in);
-            TensorMap extra = TensorMap.readFrom(in);
-            TensorMap m = TensorMap.readFrom(in);
-            TensorMap v = TensorMap.readFrom(in);
-            TensorMap scores = TensorMap.readFrom(in);
-            TensorMap masks = TensorMap.readFrom(in);
-            return new TrainingState(model, extra, m, v, scores, masks, in.readLong());
+            return readFrom(in);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Reads what {@link #toBytes} wrote, from wherever it starts in {@code in}. */
+    public static TrainingState readFrom(DataInputStream in) throws IOException {
+        ModelState model = ModelState.readFrom(in);
+        TensorMap extra = TensorMap.readFrom(in);
+        TensorMap m = TensorMap.readFrom(in);
+        TensorMap v = TensorMap.readFrom(in);
+        TensorMap scores = TensorMap.readFrom(in);
+        TensorMap masks = TensorMap.readFrom(in);
+        return new TrainingState(model, extra, m, v, scores, masks, in.readLong());
     }
 }

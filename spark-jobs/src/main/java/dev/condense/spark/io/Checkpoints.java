@@ -49,14 +49,24 @@ public final class Checkpoints {
     public record Checkpoint(int round, byte[] payload) {
     }
 
-    public void save(String stage, int round, byte[] payload) {
-        ByteBuffer header = ByteBuffer.allocate(16);
+    /**
+     * Saves round {@code round} of {@code stage}; the payload is the concatenation of {@code parts} (so a caller can
+     * put a small header before a large state without copying the state once more).
+     */
+    public void save(String stage, int round, byte[]... parts) {
         CRC32 crc = new CRC32();
-        crc.update(payload);
-        header.putInt(MAGIC).putInt(payload.length).putLong(crc.getValue());
-        byte[] file = new byte[16 + payload.length];
-        System.arraycopy(header.array(), 0, file, 0, 16);
-        System.arraycopy(payload, 0, file, 16, payload.length);
+        int length = 0;
+        for (byte[] part : parts) {
+            crc.update(part);
+            length = Math.addExact(length, part.length);
+        }
+        byte[] file = new byte[Math.addExact(16, length)];
+        ByteBuffer.wrap(file).putInt(MAGIC).putInt(length).putLong(crc.getValue());
+        int at = 16;
+        for (byte[] part : parts) {
+            System.arraycopy(part, 0, file, at, part.length);
+            at += part.length;
+        }
         try {
             SortedMap<String, String> identity = unwritten.remove(stage);
             if (identity != null) {
@@ -209,7 +219,7 @@ public final class Checkpoints {
         }
     }
 
-    private static String fileName(String stage, int round) {
+    static String fileName(String stage, int round) {
         return String.format("%s-round-%05d.ckpt", stage, round);
     }
 

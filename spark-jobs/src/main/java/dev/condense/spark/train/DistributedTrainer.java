@@ -49,21 +49,23 @@ public final class DistributedTrainer {
         TrainingState apply(TrainingState averaged, RoundAverage result, int round);
     }
 
-    /** The state after the last round, and the mean training loss of each round run now. */
+    /** The state after the last round, and the mean training loss of every round, those before a resume included. */
     public record Outcome(TrainingState state, List<Double> roundLosses) {
     }
 
     public Outcome fit(Plan plan, JavaRDD<Example> shards, TrainingState initial) {
         TrainingState state = initial;
         int firstRound = 0;
+        List<Double> losses = new ArrayList<>();
         Optional<Checkpoints.Checkpoint> resume = checkpoints.latest(plan.stage());
         if (resume.isPresent()) {
-            state = TrainingState.fromBytes(resume.get().payload());
+            RoundCheckpoint saved = RoundCheckpoint.parse(resume.get().payload());
+            state = saved.state();
+            losses.addAll(saved.roundLosses());
             firstRound = resume.get().round();
             log.accept(String.format("%s: resuming after round %d/%d from its checkpoint", plan.stage(), firstRound,
                     plan.rounds()));
         }
-        List<Double> losses = new ArrayList<>();
         RoundProgress progress = new RoundProgress(plan.stage(), plan.rounds(), firstRound, System.nanoTime());
         for (int round = firstRound; round < plan.rounds(); round++) {
             long t0 = System.nanoTime();
@@ -76,8 +78,8 @@ public final class DistributedTrainer {
                         diverged.get(), round));
             }
             state = plan.afterRound().apply(average.apply(state), average, round);
-            checkpoints.save(plan.stage(), round + 1, state.toBytes());
             losses.add(average.meanLoss());
+            checkpoints.save(plan.stage(), round + 1, new RoundCheckpoint(state, losses).parts());
             long t1 = System.nanoTime();
             log.accept(progress.line(round, average.meanLoss(), average.examples(), (t1 - t0) / 1e9, t1));
         }

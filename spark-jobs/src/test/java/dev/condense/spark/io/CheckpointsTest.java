@@ -37,6 +37,15 @@ class CheckpointsTest {
     }
 
     @Test
+    void aPayloadSavedInPartsReadsBackAsTheirConcatenation() throws IOException {
+        Checkpoints c = new Checkpoints(new Configuration(), run.toString());
+        c.save("prune", 1, new byte[] {1, 2}, new byte[0], new byte[] {3});
+        assertArrayEquals(new byte[] {1, 2, 3}, c.latest("prune").orElseThrow().payload());
+        String file = run.resolve("checkpoints").resolve(Checkpoints.fileName("prune", 1)).toString();
+        assertArrayEquals(new byte[] {1, 2, 3}, Checkpoints.read(new Configuration(), file), "length and CRC cover every part");
+    }
+
+    @Test
     void truncatedOrCorruptCheckpointIsNeverLoaded() throws IOException {
         Checkpoints c = new Checkpoints(new Configuration(), run.toString());
         c.save("finetune", 1, new byte[] {1, 2, 3, 4});

@@ -95,9 +95,10 @@ public class DistributedTrainerTest {
 
         DistributedTrainer second = new DistributedTrainer(sc,
                 new Checkpoints(sc.hadoopConfiguration(), run.resolve("b").toString()), s -> { });
-        second.fit(plan(2), shards, start);
+        List<Double> firstTwo = second.fit(plan(2), shards, start).roundLosses();
         DistributedTrainer.Outcome resumed = second.fit(plan(3), shards, start);
-        assertEquals(1, resumed.roundLosses().size(), "only the third round ran again");
+        assertEquals(3, resumed.roundLosses().size(), "the checkpoint carries the losses of the rounds before it");
+        assertEquals(firstTwo, resumed.roundLosses().subList(0, 2));
         assertClose(uninterrupted.model().weights(), resumed.state().model().weights(), 0);
     }
 
