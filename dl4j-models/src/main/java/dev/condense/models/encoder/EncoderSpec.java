@@ -27,6 +27,8 @@ import java.util.TreeMap;
  * <p>A <em>speech</em> model ({@code speech} non-null) replaces the word and segment embeddings by an acoustic
  * front end, {@link Speech}; its layers are the same, so pruning, distillation, factorisation and shrinking
  * treat it exactly as a text model. {@code vocabSize} and {@code typeVocabSize} are then unused (1).
+ *
+ * <p>{@code pooling} says which summary of the last layer the classifier reads ({@link Pooling}; null means mean).
  */
 public record EncoderSpec(
         int vocabSize,
@@ -42,7 +44,8 @@ public record EncoderSpec(
         List<LayerShape> layerShapes,
         Map<String, Integer> ranks,
         Map<String, List<Integer>> residualRows,
-        Speech speech) implements Serializable {
+        Speech speech,
+        Pooling pooling) implements Serializable {
 
     /**
      * A speech model's front end and head. Log-mel frames of {@code features} bins pass two stride-2 convolutions
@@ -99,6 +102,18 @@ public record EncoderSpec(
         residualRows.forEach((name, kept) -> rows.put(name, List.copyOf(kept)));
         residualRows = Collections.unmodifiableMap(rows);
         requireResidualRows(residualRows, ranks, matrices);
+        pooling = pooling == null ? Pooling.MEAN : pooling;
+        if (speech != null && pooling != Pooling.MEAN) {
+            throw new IllegalArgumentException("a speech model pools by the mean over its positions, not " + pooling);
+        }
+    }
+
+    /** With mean pooling. */
+    public EncoderSpec(int vocabSize, int maxPositions, int typeVocabSize, int hidden, int layers, int heads, int ffn,
+                       double layerNormEps, int numLabels, int headSize, List<LayerShape> layerShapes,
+                       Map<String, Integer> ranks, Map<String, List<Integer>> residualRows, Speech speech) {
+        this(vocabSize, maxPositions, typeVocabSize, hidden, layers, heads, ffn, layerNormEps, numLabels, headSize,
+                layerShapes, ranks, residualRows, speech, Pooling.MEAN);
     }
 
     /** A text model. */
@@ -142,7 +157,12 @@ public record EncoderSpec(
 
     public EncoderSpec withNumLabels(int labels) {
         return new EncoderSpec(vocabSize, maxPositions, typeVocabSize, hidden, layers, heads, ffn, layerNormEps,
-                labels, headSize, layerShapes, ranks, residualRows, speech);
+                labels, headSize, layerShapes, ranks, residualRows, speech, pooling);
+    }
+
+    public EncoderSpec withPooling(Pooling newPooling) {
+        return new EncoderSpec(vocabSize, maxPositions, typeVocabSize, hidden, layers, heads, ffn, layerNormEps,
+                numLabels, headSize, layerShapes, ranks, residualRows, speech, newPooling);
     }
 
     /**
@@ -157,7 +177,7 @@ public record EncoderSpec(
     public EncoderSpec withGeometry(int newHidden, List<LayerShape> shapes, Map<String, Integer> newRanks,
                                     Map<String, List<Integer>> newResidualRows) {
         return new EncoderSpec(vocabSize, maxPositions, typeVocabSize, newHidden, layers, heads, ffn, layerNormEps,
-                numLabels, headSize, shapes, newRanks, newResidualRows, speech);
+                numLabels, headSize, shapes, newRanks, newResidualRows, speech, pooling);
     }
 
     public LayerShape layer(int index) {

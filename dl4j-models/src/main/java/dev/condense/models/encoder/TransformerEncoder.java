@@ -163,7 +163,7 @@ public final class TransformerEncoder implements Encoder {
             x = c.output();
             hidden.add(x);
         }
-        INDArray pooling = poolingMatrix(batch, dtype);
+        INDArray pooling = poolingMatrix(batch, spec.pooling(), dtype);
         INDArray pooled = Nd4j.gemm(pooling, x, false, false);
         INDArray logits = Linear.forward(perPosition() ? x : pooled, weights.get(CLASSIFIER_WEIGHT),
                 weights.get(CLASSIFIER_BIAS));
@@ -234,12 +234,19 @@ public final class TransformerEncoder implements Encoder {
         return p;
     }
 
-    /** [batch, batch·length] with 1/count at each real token of its row: mean pooling as one small GEMM. */
-    private static INDArray poolingMatrix(Batch batch, DataType dtype) {
+    /**
+     * [batch, batch·length] with 1/count at each real token of its row (mean pooling), or 1 at its first position
+     * ([CLS] pooling): pooling as one small GEMM, whose transpose is its backward pass.
+     */
+    private static INDArray poolingMatrix(Batch batch, Pooling pooling, DataType dtype) {
         int b = batch.size();
         int len = batch.length();
         float[] p = new float[b * b * len];
         for (int i = 0; i < b; i++) {
+            if (pooling == Pooling.CLS) {
+                p[i * b * len + i * len] = 1f;
+                continue;
+            }
             int count = 0;
             for (int t = 0; t < len; t++) {
                 count += (int) batch.mask()[i * len + t];

@@ -18,14 +18,19 @@ import java.util.stream.IntStream;
  */
 public final class Predictor {
 
-    private final Encoder encoder;
+    private final Inference model;
     private final int batchSize;
 
     public Predictor(Encoder encoder, int batchSize) {
+        this(Inference.of(encoder), batchSize);
+    }
+
+    /** Predictions from any engine: the training engine, or an exported graph in ONNX Runtime. */
+    public Predictor(Inference model, int batchSize) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         }
-        this.encoder = encoder;
+        this.model = model;
         this.batchSize = batchSize;
     }
 
@@ -39,7 +44,7 @@ public final class Predictor {
             int end = Math.min(order.length, start + batchSize);
             List<Encoding> part = IntStream.range(start, end).mapToObj(k -> encodings.get(order[k])).toList();
             try (MemoryWorkspace ws = StepWorkspace.open("condense-predict-step")) {
-                INDArray logits = encoder.forward(Batch.of(part, null)).logits();
+                INDArray logits = model.logits(Batch.of(part, null));
                 double[][] rows = Transforms.softmax(logits, true).toDoubleMatrix();
                 for (int k = start; k < end; k++) {
                     out[order[k]] = rows[k - start];

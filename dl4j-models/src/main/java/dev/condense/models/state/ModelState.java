@@ -2,6 +2,7 @@ package dev.condense.models.state;
 
 import dev.condense.models.encoder.EncoderSpec;
 import dev.condense.models.encoder.ParameterNames;
+import dev.condense.models.encoder.Pooling;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -26,9 +27,9 @@ public record ModelState(EncoderSpec spec, TensorMap weights) {
     /**
      * Version 2 added the head size, each layer's kept heads and neurons, and the factorised matrices' ranks;
      * version 3 adds the rows of the sparse residuals; version 4 the speech front end (a flag, then its features,
-     * channels and head).
+     * channels and head); version 5 the pooling (a byte: {@link dev.condense.models.encoder.Pooling}'s ordinal).
      */
-    private static final int VERSION = 4;
+    private static final int VERSION = 5;
 
     public ModelState {
         for (ParameterNames.Shaped s : ParameterNames.all(spec)) {
@@ -65,7 +66,7 @@ public record ModelState(EncoderSpec spec, TensorMap weights) {
             geometry += 2 + residual.getKey().getBytes(StandardCharsets.UTF_8).length
                     + (long) Integer.BYTES * (1 + residual.getValue().size());
         }
-        long speech = 1 + (spec.isSpeech() ? 2L * Integer.BYTES + 1 : 0);
+        long speech = 1 + (spec.isSpeech() ? 2L * Integer.BYTES + 1 : 0) + 1;
         return 10L * Integer.BYTES + Double.BYTES + geometry + speech + weights.serializedSize();
     }
 
@@ -113,11 +114,12 @@ public record ModelState(EncoderSpec spec, TensorMap weights) {
             out.writeInt(spec.speech().channels());
             out.writeBoolean(spec.speech().ctc());
         }
+        out.writeByte(spec.pooling().ordinal());
         weights.writeTo(out);
     }
 
     /**
-     * Reads version 4, version 3 (text models only), version 2 (no sparse residuals) and version 1 (uniform models, written before compression
+     * Reads version 5, version 4 (mean pooling), version 3 (text models only), version 2 (no sparse residuals) and version 1 (uniform models, written before compression
      * existed).
      */
     public static ModelState readFrom(DataInputStream in) throws IOException {
@@ -165,8 +167,16 @@ public record ModelState(EncoderSpec spec, TensorMap weights) {
             }
             EncoderSpec.Speech speech = version >= 4 && in.readBoolean()
                     ? new EncoderSpec.Speech(in.readInt(), in.readInt(), in.readBoolean()) : null;
+            Pooling pooling = Pooling.MEAN;
+            if (version >= 5) {
+                int ordinal = in.readUnsignedByte();
+                if (ordinal >= Pooling.values().length) {
+                    throw new IOException("unknown pooling " + ordinal);
+                }
+                pooling = Pooling.values()[ordinal];
+            }
             spec = new EncoderSpec(vocab, positions, types, hidden, layerCount, heads, ffn, eps, labels, headSize,
-                    layers, ranks, residualRows, speech);
+                    layers, ranks, residualRows, speech, pooling);
         }
         return new ModelState(spec, TensorMap.readFrom(in));
     }

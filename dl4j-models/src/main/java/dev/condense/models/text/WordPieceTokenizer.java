@@ -34,12 +34,23 @@ public final class WordPieceTokenizer implements Serializable {
         this.sepId = requireToken(vocab, "[SEP]");
     }
 
-    /** Reads the vocabulary of a {@code tokenizer.json} whose model is WordPiece. */
+    /**
+     * Reads the vocabulary of a {@code tokenizer.json} whose model is WordPiece behind BERT's lower-casing normalizer:
+     * the uncased BERT tokenizer this class implements. Any other (a cased BERT, SentencePiece, BPE) is refused with
+     * its type named, rather than tokenized wrongly.
+     */
     public static WordPieceTokenizer fromTokenizerJson(InputStream json) throws IOException {
-        JsonNode model = new ObjectMapper().readTree(json).path("model");
+        JsonNode root = new ObjectMapper().readTree(json);
+        JsonNode model = root.path("model");
         if (!"WordPiece".equals(model.path("type").asText())) {
             throw new IOException("tokenizer.json model type is '" + model.path("type").asText()
-                    + "', expected 'WordPiece'");
+                    + "'; Condense tokenizes with uncased BERT WordPiece only");
+        }
+        JsonNode normalizer = root.path("normalizer");
+        if (!"BertNormalizer".equals(normalizer.path("type").asText()) || !normalizer.path("lowercase").asBoolean()) {
+            throw new IOException("tokenizer.json normalizer is '" + normalizer.path("type").asText()
+                    + "' with lowercase=" + normalizer.path("lowercase").asText()
+                    + "; Condense tokenizes with uncased BERT WordPiece only (BertNormalizer, lowercase=true)");
         }
         Map<String, Integer> vocab = new HashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = model.path("vocab").fields(); it.hasNext(); ) {

@@ -29,6 +29,26 @@ class TransformerEncoderGradientTest {
                 Set.of()));
     }
 
+    /** [CLS] pooling: the classifier reads position 0 only, so later positions get gradient through attention. */
+    @Test
+    void everyWeightGradientMatchesFiniteDifferencesWithClsPooling() {
+        checkGradients(TransformerEncoder.of(TinyEncoders.randomState(TinyEncoders.spec().withPooling(Pooling.CLS),
+                8), DataType.DOUBLE, Set.of()));
+    }
+
+    @Test
+    void clsPoolingReadsTheFirstPositionOfTheLastLayer() {
+        TransformerEncoder enc = TransformerEncoder.of(TinyEncoders.randomState(
+                TinyEncoders.spec().withPooling(Pooling.CLS), 8), DataType.DOUBLE, Set.of());
+        Batch batch = TinyEncoders.batch();
+        ForwardPass pass = enc.forward(batch);
+        INDArray last = pass.hiddenStates().get(enc.spec().layers());
+        for (int b = 0; b < batch.size(); b++) {
+            assertEquals(0.0, pass.pooled().getRow(b).sub(last.getRow((long) b * batch.length())).amaxNumber()
+                    .doubleValue(), 0.0);
+        }
+    }
+
     /**
      * A shrunk, partly factorised model: a layer with one head and five neurons whose query and FFN matrices are
      * U·V products, one with no heads, one with no neurons and a factorised attention output.

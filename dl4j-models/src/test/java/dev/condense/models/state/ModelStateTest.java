@@ -21,6 +21,13 @@ class ModelStateTest {
         roundTrip(TinyEncoders.randomState(TinyEncoders.shrunkSpec(), 4));
     }
 
+    @Test
+    void clsPoolingSurvivesTheWireForm() {
+        ModelState back = roundTrip(TinyEncoders.randomState(TinyEncoders.spec().withPooling(
+                dev.condense.models.encoder.Pooling.CLS), 5));
+        assertEquals(dev.condense.models.encoder.Pooling.CLS, back.spec().pooling());
+    }
+
     /** The bytes are as long as {@link ModelState#serializedSize} says, and read back to the same spec and values. */
     private static ModelState roundTrip(ModelState state) {
         byte[] bytes = state.toBytes();

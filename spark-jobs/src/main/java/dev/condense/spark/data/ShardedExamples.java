@@ -1,7 +1,6 @@
 package dev.condense.spark.data;
 
 import dev.condense.models.encoder.Example;
-import dev.condense.models.pretrained.MiniLm;
 import dev.condense.models.text.WordPieceTokenizer;
 import dev.condense.models.train.BatchPlanner;
 import org.apache.spark.Partitioner;
@@ -9,15 +8,13 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
 /**
- * Turns valid rows into tokenized examples, and examples into N shards. Tokenization runs on the executors (one
- * tokenizer per partition). Each example goes to the shard chosen by a seeded hash of its line, and examples are sorted by
+ * Turns valid rows into tokenized examples, and examples into N shards. Tokenization runs on the executors, with the
+ * run's tokenizer shipped in the task. Each example goes to the shard chosen by a seeded hash of its line, and examples are sorted by
  * line within a shard, so a shard's contents and order are the same on every run and every task retry.
  */
 public final class ShardedExamples {
@@ -35,9 +32,9 @@ public final class ShardedExamples {
         return rows.filter(r -> BatchPlanner.mix(seed, r.line()) <= threshold);
     }
 
-    /** Tokenized on the executors, one tokenizer per partition. */
-    public static JavaRDD<Example> tokenize(JavaRDD<LabeledText> rows, int maxLength) {
-        return rows.mapPartitions(it -> tokenize(it, maxLength));
+    /** Tokenized on the executors with the run's tokenizer (see {@link Tokenizers}), shipped with the task. */
+    public static JavaRDD<Example> tokenize(JavaRDD<LabeledText> rows, int maxLength, WordPieceTokenizer tokenizer) {
+        return rows.mapPartitions(it -> tokenize(it, maxLength, tokenizer));
     }
 
     /** Examples spread over {@code partitions} shards by a seeded hash of their id, sorted by id, cached. */
@@ -48,13 +45,8 @@ public final class ShardedExamples {
                 .persist(StorageLevel.MEMORY_ONLY());
     }
 
-    private static Iterator<Example> tokenize(Iterator<LabeledText> rows, int maxLength) {
-        WordPieceTokenizer tokenizer;
-        try {
-            tokenizer = MiniLm.tokenizer();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    private static Iterator<Example> tokenize(Iterator<LabeledText> rows, int maxLength,
+                                              WordPieceTokenizer tokenizer) {
         List<Example> out = new ArrayList<>();
         while (rows.hasNext()) {
             LabeledText r = rows.next();

@@ -21,6 +21,7 @@ public interface TextSource extends DataSource {
         if (limit > 0 && limit < read.count()) {
             rows = ShardedExamples.sample(rows, limit, s.finetune().seed());
         }
-        return ShardedExamples.tokenize(rows, s.data().maxLength());
+        return ShardedExamples.tokenize(rows, s.data().maxLength(),
+                Tokenizers.of(sc.hadoopConfiguration(), s.model()));
     }
 }

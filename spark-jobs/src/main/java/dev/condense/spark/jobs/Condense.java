@@ -16,7 +16,7 @@ import java.util.List;
 
 /**
  * The entry point for {@code spark-submit} and the launchers:
- * {@code condense <compress|finetune|prune|evaluate> [--config FILE] [key=value ...]}. Settings are read and
+ * {@code condense <compress|finetune|prune|shrink|factorise|evaluate|export|report> [--config FILE] [key=value ...]}. Settings are read and
  * checked before a SparkContext exists. Exit codes a scheduler can act on: 0 success, 2 bad settings or usage,
  * 3 bad input data, 4 training diverged, 1 any other failure.
  */
@@ -30,7 +30,8 @@ public final class Condense {
     public static final int DIVERGED = 4;
 
     private static final String USAGE =
-            "usage: condense <compress|finetune|prune|shrink|factorise|evaluate|report> [--config FILE] [key=value ...]";
+            "usage: condense <compress|finetune|prune|shrink|factorise|evaluate|export|report> [--config FILE] "
+                    + "[key=value ...]";
 
     private Condense() {
     }
@@ -63,6 +64,12 @@ public final class Condense {
             Command command = Command.parse(args);
             CondenseSettings settings = SettingsLoader.load(command.configText(), command.configOrigin(),
                     command.overrides());
+            if (command.name().equals("export")) {
+                // no cluster work: one model in, a few files out
+                Configuration conf = shared != null ? shared.sparkContext().hadoopConfiguration() : new Configuration();
+                ExportJob.run(conf, settings, System.out::println);
+                return OK;
+            }
             SparkSession spark = shared != null ? shared : SparkSessions.create(settings.spark());
             try {
                 execute(JavaSparkContext.fromSparkContext(spark.sparkContext()), command.name(), settings);
@@ -126,7 +133,8 @@ public final class Condense {
                 throw new SettingsException(USAGE);
             }
             String name = args[0];
-            if (!List.of("compress", "finetune", "prune", "shrink", "factorise", "evaluate", "report").contains(name)) {
+            if (!List.of("compress", "finetune", "prune", "shrink", "factorise", "evaluate", "export",
+                    "report").contains(name)) {
                 throw new SettingsException("unknown command '" + name + "'; " + USAGE);
             }
             String text = "";

@@ -38,7 +38,8 @@ public final class EvaluateJob {
         }
         TaskShards.Shards dev = TaskShards.dev(sc, s, data.dev());
         ClassificationMetrics metrics = DistributedEvaluator.evaluate(sc, model, dev.examples(),
-                s.evaluate().batchSize(), s.spark().threadsPerTask(), "evaluate: " + path);
+                s.evaluate().batchSize(), s.spark().threadsPerTask(), s.evaluate().engine(),
+                "evaluate: " + path);
         dev.examples().unpersist();
         Map<String, Object> json = new java.util.LinkedHashMap<>(MetricsJson.of(metrics, s.data().labels()));
         json.put("model", path);

@@ -81,7 +81,8 @@ public final class FactoriseJob {
         TaskShards.Shards train = TaskShards.train(sc, s, data.train());
         TaskShards.Shards dev = TaskShards.dev(sc, s, data.dev());
         ClassificationMetrics teacherMetrics = DistributedEvaluator.evaluate(sc, teacher, dev.examples(),
-                s.evaluate().batchSize(), s.spark().threadsPerTask(), "factorise: evaluate teacher");
+                s.evaluate().batchSize(), s.spark().threadsPerTask(), s.evaluate().engine(),
+                "factorise: evaluate teacher");
         log.accept(String.format("factorise: %s, %d gated matrices, target %.3f of the teacher's %,d encoder-matrix "
                         + "values (%.4f of them through the gates); teacher %s at %.4f", input,
                 budget.matrices().size(), f.target(), budget.referenceValues(), budget.target(), teacherPath,
@@ -118,7 +119,8 @@ public final class FactoriseJob {
         String output = runDir + "/factorised";
         ModelStore.save(conf, output, result);
         ClassificationMetrics metrics = DistributedEvaluator.evaluate(sc, result, dev.examples(),
-                s.evaluate().batchSize(), s.spark().threadsPerTask(), "factorise: evaluate " + output);
+                s.evaluate().batchSize(), s.spark().threadsPerTask(), s.evaluate().engine(),
+                "factorise: evaluate " + output);
         dev.examples().unpersist();
 
         ParameterCount counts = ParameterCount.of(ModelStore.load(conf, output));

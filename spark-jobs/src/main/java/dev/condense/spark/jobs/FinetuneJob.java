@@ -52,7 +52,8 @@ public final class FinetuneJob {
         Trained trained = train(sc, s, data, log);
         TaskShards.Shards dev = TaskShards.dev(sc, s, data.dev());
         ClassificationMetrics metrics = DistributedEvaluator.evaluate(sc, trained.model(), dev.examples(),
-                s.evaluate().batchSize(), s.spark().threadsPerTask(), "finetune: evaluate on dev");
+                s.evaluate().batchSize(), s.spark().threadsPerTask(), s.evaluate().engine(),
+                "finetune: evaluate on dev");
         dev.examples().unpersist();
         trained.writeMetrics(sc, s, new LinkedHashMap<>(MetricsJson.of(metrics, s.data().labels())), start);
         log.accept(String.format("dev accuracy %.4f (%d/%d), loss %.4f; teacher saved to %s/teacher",
@@ -73,7 +74,8 @@ public final class FinetuneJob {
         Trained trained = train(sc, s, data, log);
         TaskShards.Shards dev = TaskShards.dev(sc, s, data.dev());
         TranscriptionMetrics metrics = DistributedEvaluator.transcribe(sc, trained.model(), dev.examples(),
-                s.evaluate().batchSize(), s.spark().threadsPerTask(), "finetune: transcribe dev");
+                s.evaluate().batchSize(), s.spark().threadsPerTask(), s.evaluate().engine(),
+                "finetune: transcribe dev");
         dev.examples().unpersist();
         trained.writeMetrics(sc, s, new LinkedHashMap<>(MetricsJson.of(metrics)), start);
         for (TranscriptionMetrics.Sample sample : metrics.samples()) {

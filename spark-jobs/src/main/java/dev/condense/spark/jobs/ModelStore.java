@@ -2,10 +2,12 @@ package dev.condense.spark.jobs;
 
 import dev.condense.models.encoder.EncoderSpec;
 import dev.condense.models.pretrained.MiniLm;
+import dev.condense.models.pretrained.Pretrained;
 import dev.condense.models.speech.LogMelFilterbank;
 import dev.condense.models.speech.SpeechEncoders;
 import dev.condense.models.state.ModelState;
 import dev.condense.spark.data.DataException;
+import dev.condense.spark.data.Tokenizers;
 import dev.condense.spark.io.HadoopFiles;
 import dev.condense.spark.settings.CondenseSettings;
 import dev.condense.spark.settings.SettingsException;
@@ -68,6 +70,10 @@ public final class ModelStore {
             return SpeechEncoders.initial(EncoderSpec.speech(input, m.maxPositions(), m.hidden(), m.layers(),
                     m.heads(), m.ffn(), numLabels), seed);
         }
+        if (s.model().isOnnx()) {
+            requireKind(false, speechData, "the ONNX encoder " + name);
+            return fromOnnx(conf, s, numLabels, seed);
+        }
         ModelState model = load(conf, name);
         requireKind(model.spec().isSpeech(), speechData, "the model " + name);
         boolean ctcModel = model.spec().isSpeech() && model.spec().speech().ctc();
@@ -83,12 +89,35 @@ public final class ModelStore {
         return model;
     }
 
+    /**
+     * A BERT-family encoder of the user's, read from its ONNX graph with a new head, and checked against the run's
+     * tokenizer before any cluster work.
+     */
+    private static ModelState fromOnnx(Configuration conf, CondenseSettings s, int numLabels, long seed) {
+        String path = s.model().pretrained();
+        if (!HadoopFiles.exists(conf, path)) {
+            throw new DataException("encoder not found: " + path);
+        }
+        ModelState model;
+        try (java.io.InputStream in = new java.io.ByteArrayInputStream(HadoopFiles.readAll(conf, path))) {
+            model = Pretrained.classifier(in, s.model().pooling(), numLabels, seed);
+        } catch (IOException e) {
+            throw new DataException(path + ": " + e.getMessage(), e);
+        }
+        int vocabulary = Tokenizers.of(conf, s.model()).vocabSize();
+        if (vocabulary > model.spec().vocabSize()) {
+            throw new DataException("the tokenizer has " + vocabulary + " word pieces but " + path + " embeds only "
+                    + model.spec().vocabSize() + ": set condense.model.tokenizer to the encoder's own");
+        }
+        return model;
+    }
+
     private static void requireKind(boolean speechModel, boolean speechData, String what) {
         if (speechModel != speechData) {
             throw new SettingsException(what + " is a " + (speechModel ? "speech" : "text") + " encoder, but "
                     + "condense.data.format is " + (speechData ? "a clip format" : "tsv") + "; use "
                     + (speechData ? "pretrained = speech (trained from scratch) or a saved speech model"
-                    : "pretrained = minilm or a saved text model"));
+                    : "pretrained = minilm, an ONNX text encoder or a saved text model"));
         }
     }
 }

@@ -87,7 +87,8 @@ public final class PruneJob {
         TaskShards.Shards train = TaskShards.train(sc, s, data.train());
         TaskShards.Shards dev = TaskShards.dev(sc, s, data.dev());
         ClassificationMetrics teacherMetrics = DistributedEvaluator.evaluate(sc, teacher, dev.examples(),
-                s.evaluate().batchSize(), s.spark().threadsPerTask(), "prune: evaluate teacher");
+                s.evaluate().batchSize(), s.spark().threadsPerTask(), s.evaluate().engine(),
+                "prune: evaluate teacher");
         log.accept(String.format("prune: teacher %s, dev accuracy %.4f; %,d train examples, method %s, student "
                         + "starts from the %s", teacherPath, teacherMetrics.accuracy(), train.count(),
                 s.prune().pruner().method().settingName(),
@@ -125,7 +126,8 @@ public final class PruneJob {
         ModelState student = MaskSet.prunedModel(end.model(), end.masks());
         ModelStore.save(conf, runDir + "/student", student);
         ClassificationMetrics metrics = DistributedEvaluator.evaluate(sc, student, dev.examples(),
-                s.evaluate().batchSize(), s.spark().threadsPerTask(), "prune: evaluate student");
+                s.evaluate().batchSize(), s.spark().threadsPerTask(), s.evaluate().engine(),
+                "prune: evaluate student");
         dev.examples().unpersist();
 
         SparsityReport.Result sparsity = SparsityReport.of(student.weights());

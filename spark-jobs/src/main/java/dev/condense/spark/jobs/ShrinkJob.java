@@ -56,7 +56,8 @@ public final class ShrinkJob {
 
         TaskShards.Shards dev = TaskShards.dev(sc, s, data.dev());
         ClassificationMetrics metrics = DistributedEvaluator.evaluate(sc, saved, dev.examples(),
-                s.evaluate().batchSize(), s.spark().threadsPerTask(), "shrink: evaluate " + output);
+                s.evaluate().batchSize(), s.spark().threadsPerTask(), s.evaluate().engine(),
+                "shrink: evaluate " + output);
         dev.examples().unpersist();
 
         ParameterCount before = ParameterCount.of(pruned);

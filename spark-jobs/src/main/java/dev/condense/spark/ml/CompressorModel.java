@@ -1,7 +1,11 @@
 package dev.condense.spark.ml;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.condense.models.export.OnnxExport;
+import dev.condense.models.export.Precision;
+import dev.condense.models.pretrained.MiniLm;
 import dev.condense.models.state.ModelState;
+import dev.condense.spark.io.ExportedModel;
 import dev.condense.spark.jobs.ModelStore;
 import dev.condense.spark.settings.CondenseSettings;
 import dev.condense.spark.settings.SettingsLoader;
@@ -32,9 +36,10 @@ import java.util.Map;
 /**
  * A compressed text classifier, as {@link Compressor#fit} returns it. {@link #transform} adds the predicted class
  * index ({@code prediction}, a double as Spark ML's evaluators expect), the class probabilities
- * ({@code probability}, a vector) and the predicted label's name ({@code predictedLabel}); the model runs on the
- * executors, one copy per task, from a broadcast. {@link #save} writes {@code metadata.json} (params, labels, the
- * fit's metrics) and the weights ({@code model.bin}) to any Hadoop URI.
+ * ({@code probability}, a vector) and the predicted label's name ({@code predictedLabel}); the model, exported as an
+ * ONNX graph and broadcast, runs in an ONNX Runtime session per task. {@link #save} writes {@code metadata.json} (params, labels, the
+ * fit's metrics), the weights ({@code model.bin}) and the model exported for serving ({@code model.onnx},
+ * {@code model-int8.onnx}, {@code tokenizer.json}; see {@code condense export}) to any Hadoop URI.
  */
 public final class CompressorModel extends Model<CompressorModel> implements MLWritable {
 
@@ -75,7 +80,7 @@ public final class CompressorModel extends Model<CompressorModel> implements MLW
         probabilityCol = new Param<>(this, "probabilityCol", "output: the class probabilities");
         predictedLabelCol = new Param<>(this, "predictedLabelCol", "output: the predicted label's name");
         batchSize = new IntParam(this, "batchSize", "rows per forward pass on an executor", ParamValidators.gtEq(1));
-        threadsPerTask = new IntParam(this, "threadsPerTask", "ND4J threads per task (0 leaves the library default)",
+        threadsPerTask = new IntParam(this, "threadsPerTask", "threads per task for ND4J and ONNX Runtime (0 leaves the libraries' defaults)",
                 ParamValidators.gtEq(0));
         setDefault(textCol, DEFAULTS.data().textColumn());
         setDefault(textPairCol, DEFAULTS.data().textPairColumn());
@@ -186,9 +191,11 @@ public final class CompressorModel extends Model<CompressorModel> implements MLW
         StructType out = transformSchema(dataset.schema(), true);
         Dataset<Row> frame = dataset.toDF();
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(frame.sparkSession().sparkContext());
-        Broadcast<byte[]> weights = sc.broadcast(model);
+        // exported once per call on the driver; every task scores it in an ONNX Runtime session of its own
+        Broadcast<byte[]> graph = sc.broadcast(OnnxExport.toBytes(ModelState.fromBytes(model), Precision.FLOAT32,
+                labels, "transform"));
         int pair = $(textPairCol).isEmpty() ? -1 : frame.schema().fieldIndex($(textPairCol));
-        JavaRDD<Row> rows = frame.javaRDD().mapPartitions(new TextPredictions(weights,
+        JavaRDD<Row> rows = frame.javaRDD().mapPartitions(new TextPredictions(graph,
                 frame.schema().fieldIndex($(textCol)), pair, maxLength, labels, (Integer) $(batchSize),
                 (Integer) $(threadsPerTask)));
         return frame.sparkSession().createDataFrame(rows, out);
@@ -235,6 +242,12 @@ public final class CompressorModel extends Model<CompressorModel> implements MLW
         public void saveImpl(String path) {
             Configuration conf = sparkSession().sparkContext().hadoopConfiguration();
             ModelStore.save(conf, path, stage.modelState());
+            try {
+                ExportedModel.write(conf, path, stage.modelState(), stage.labels, List.of(Precision.FLOAT32,
+                        Precision.INT8), MiniLm.tokenizerJson());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
             Map<String, Object> extra = new LinkedHashMap<>();
             extra.put("labels", stage.labels);
             extra.put("maxLength", stage.maxLength);

@@ -1,26 +1,24 @@
 package dev.condense.spark.ml;
 
-import dev.condense.models.encoder.TransformerEncoder;
 import dev.condense.models.eval.Predictor;
+import dev.condense.models.export.OnnxRuntimeModel;
 import dev.condense.models.pretrained.MiniLm;
-import dev.condense.models.state.ModelState;
 import dev.condense.models.text.Encoding;
 import dev.condense.models.text.WordPieceTokenizer;
 import dev.condense.spark.train.NativeThreads;
-import dev.condense.spark.train.TaskDevice;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.nd4j.linalg.api.buffer.DataType;
+import org.apache.spark.util.TaskCompletionListener;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
-import java.util.Set;
 
 /**
  * The executor side of {@link CompressorModel#transform}: each input row plus its predicted class index, class
@@ -33,7 +31,8 @@ final class TextPredictions implements FlatMapFunction<Iterator<Row>, Row> {
     /** Rows scored together: enough for length-sorted batches to pad little. */
     private static final int CHUNK_BATCHES = 16;
 
-    private final Broadcast<byte[]> model;
+    /** The model as an ONNX graph ({@link dev.condense.models.export.OnnxExport}): scored in ONNX Runtime. */
+    private final Broadcast<byte[]> graph;
     private final int textIndex;
     private final int pairIndex;
     private final int maxLength;
@@ -42,9 +41,9 @@ final class TextPredictions implements FlatMapFunction<Iterator<Row>, Row> {
     private final int threadsPerTask;
 
     /** {@code pairIndex} is -1 for single-sentence tasks. */
-    TextPredictions(Broadcast<byte[]> model, int textIndex, int pairIndex, int maxLength, List<String> labels,
+    TextPredictions(Broadcast<byte[]> graph, int textIndex, int pairIndex, int maxLength, List<String> labels,
                     int batchSize, int threadsPerTask) {
-        this.model = model;
+        this.graph = graph;
         this.textIndex = textIndex;
         this.pairIndex = pairIndex;
         this.maxLength = maxLength;
@@ -59,10 +58,13 @@ final class TextPredictions implements FlatMapFunction<Iterator<Row>, Row> {
             return rows;
         }
         NativeThreads.limit(threadsPerTask);
-        TaskDevice.bind();
         WordPieceTokenizer tokenizer = MiniLm.tokenizer();
-        Predictor predictor = new Predictor(TransformerEncoder.of(ModelState.fromBytes(model.value()),
-                DataType.FLOAT, Set.of()), batchSize);
+        OnnxRuntimeModel runtime = new OnnxRuntimeModel(graph.value(), threadsPerTask);
+        TaskContext task = TaskContext.get();
+        if (task != null) {
+            task.addTaskCompletionListener((TaskCompletionListener) context -> runtime.close());
+        }
+        Predictor predictor = new Predictor(runtime, batchSize);
         return new Iterator<>() {
             private Iterator<Row> chunk = List.<Row>of().iterator();
 

@@ -7,7 +7,9 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
+import dev.condense.models.encoder.Pooling;
 import dev.condense.models.eval.EditDistance;
+import dev.condense.models.export.Precision;
 import dev.condense.models.prune.MatrixKind;
 import dev.condense.models.speech.Characters;
 
@@ -123,7 +125,10 @@ public final class SettingsLoader {
                 PruneSettingsReader.prune(c.at("prune"), training(c.at("prune").at("training"))),
                 PruneSettingsReader.distill(c.at("distill")), shrink(c.at("shrink")), factorise(c.at("factorise")),
                 new CondenseSettings.Evaluate(c.at("evaluate").string("model"),
-                        c.at("evaluate").intAtLeast("batch-size", 1)), rendered(merged.getConfig(ROOT)));
+                        c.at("evaluate").intAtLeast("batch-size", 1), CondenseSettings.InferenceEngine.valueOf(
+                        c.at("evaluate").oneOf("engine", Set.of("onnxruntime", "nd4j")).toUpperCase(Locale.ROOT))),
+                export(c.at("export")),
+                rendered(merged.getConfig(ROOT)));
     }
 
     private static SortedMap<String, String> rendered(Config condense) {
@@ -156,6 +161,24 @@ public final class SettingsLoader {
             throw r.bad("stages", stages, "a non-empty list from " + order + ", each once, in that order");
         }
         return new CondenseSettings.Pipeline(List.copyOf(stages));
+    }
+
+    private static CondenseSettings.Export export(SettingsReader r) {
+        List<String> names = r.strings("precisions");
+        List<Precision> precisions = new java.util.ArrayList<>();
+        for (String name : names) {
+            Precision p = java.util.Arrays.stream(Precision.values())
+                    .filter(v -> v.name().equalsIgnoreCase(name)).findFirst()
+                    .orElseThrow(() -> r.bad("precisions", names, "a non-empty list of float32 and int8, each once"));
+            if (precisions.contains(p)) {
+                throw r.bad("precisions", names, "a non-empty list of float32 and int8, each once");
+            }
+            precisions.add(p);
+        }
+        if (precisions.isEmpty()) {
+            throw r.bad("precisions", names, "a non-empty list of float32 and int8, each once");
+        }
+        return new CondenseSettings.Export(r.string("model"), List.copyOf(precisions), r.string("output"));
     }
 
     private static CondenseSettings.Shrink shrink(SettingsReader r) {
@@ -228,7 +251,9 @@ public final class SettingsLoader {
         if (hidden % heads != 0) {
             throw speech.bad("heads", heads, "a divisor of condense.model.speech.hidden (" + hidden + ")");
         }
-        return new CondenseSettings.Model(nonEmpty(r, "pretrained"), new CondenseSettings.SpeechModel(hidden,
+        Pooling pooling = Pooling.valueOf(r.oneOf("pooling", Set.of("mean", "cls")).toUpperCase(Locale.ROOT));
+        return new CondenseSettings.Model(nonEmpty(r, "pretrained"), r.string("tokenizer"), pooling,
+                new CondenseSettings.SpeechModel(hidden,
                 speech.intAtLeast("layers", 1), heads, speech.intAtLeast("ffn", 1), speech.intAtLeast("channels", 1),
                 speech.intAtLeast("max-positions", 1)));
     }

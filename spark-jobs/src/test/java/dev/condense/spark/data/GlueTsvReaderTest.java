@@ -24,6 +24,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class GlueTsvReaderTest {
 
+    private static final dev.condense.models.text.WordPieceTokenizer MINILM = minilm();
+
+    private static dev.condense.models.text.WordPieceTokenizer minilm() {
+        try {
+            return dev.condense.models.pretrained.MiniLm.tokenizer();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static JavaSparkContext sc;
 
     @TempDir
@@ -84,7 +94,7 @@ class GlueTsvReaderTest {
                 "data.text-pair-column=sentence2", "data.labels=[entailment, not_entailment]"));
         LabeledRows r = new GlueTsvReader(s.data(), "../data-samples/rte/dev.tsv").read(sc);
         assertEquals(139, r.count());
-        JavaRDD<Example> ex = ShardedExamples.shard(ShardedExamples.tokenize(r.rows(), 128), 2, 1);
+        JavaRDD<Example> ex = ShardedExamples.shard(ShardedExamples.tokenize(r.rows(), 128, MINILM), 2, 1);
         Example first = ex.first();
         int[] types = ((Encoding) first.input()).typeIds();
         assertEquals(0, types[0]);
@@ -97,9 +107,9 @@ class GlueTsvReaderTest {
     void shardsAreTheSameOnEveryRun() {
         LabeledRows r = new GlueTsvReader(settings().data(), "../data-samples/sst2/dev.tsv").read(sc);
         List<List<Example>> a = DistributedTrainerTest.byPartition(
-                ShardedExamples.shard(ShardedExamples.tokenize(r.rows(), 64), 3, 9));
+                ShardedExamples.shard(ShardedExamples.tokenize(r.rows(), 64, MINILM), 3, 9));
         List<List<Example>> b = DistributedTrainerTest.byPartition(
-                ShardedExamples.shard(ShardedExamples.tokenize(r.rows(), 64), 3, 9));
+                ShardedExamples.shard(ShardedExamples.tokenize(r.rows(), 64, MINILM), 3, 9));
         assertEquals(a, b);
         assertEquals(872, a.stream().mapToInt(List::size).sum());
         assertTrue(a.stream().allMatch(p -> p.size() > 200), "shards are balanced");

@@ -3,8 +3,6 @@ package dev.condense.spark.jobs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -21,24 +19,24 @@ class CondenseTest {
 
     @Test
     void badSettingsExitWithTwoBeforeAnySparkWork() {
-        Run r = run("finetune", "finetune.learning-rte=0.1");
-        assertEquals(Condense.BAD_SETTINGS, r.code);
-        assertTrue(r.err.contains("unknown setting condense.finetune.learning-rte"), r.err);
-        assertEquals(Condense.BAD_SETTINGS, run("finetune", "finetune.learning-rate=-1").code);
-        assertEquals(Condense.BAD_SETTINGS, run("compress-everything").code);
-        assertEquals(Condense.BAD_SETTINGS, run().code);
-        Run missingConfig = run("finetune", "--config", dir.resolve("nope.conf").toString());
-        assertEquals(Condense.BAD_SETTINGS, missingConfig.code);
-        assertTrue(missingConfig.err.contains("nope.conf"), missingConfig.err);
+        CommandRun r = CommandRun.of("finetune", "finetune.learning-rte=0.1");
+        assertEquals(Condense.BAD_SETTINGS, r.code());
+        assertTrue(r.err().contains("unknown setting condense.finetune.learning-rte"), r.err());
+        assertEquals(Condense.BAD_SETTINGS, CommandRun.of("finetune", "finetune.learning-rate=-1").code());
+        assertEquals(Condense.BAD_SETTINGS, CommandRun.of("compress-everything").code());
+        assertEquals(Condense.BAD_SETTINGS, CommandRun.of().code());
+        CommandRun missingConfig = CommandRun.of("finetune", "--config", dir.resolve("nope.conf").toString());
+        assertEquals(Condense.BAD_SETTINGS, missingConfig.code());
+        assertTrue(missingConfig.err().contains("nope.conf"), missingConfig.err());
     }
 
     @Test
     void missingInputExitsWithThreeNamingThePathAndWritesNothing() {
         Path out = dir.resolve("runs");
-        Run r = run("finetune", "data.train=" + dir.resolve("missing.tsv"), "run.output=" + out,
+        CommandRun r = CommandRun.of("finetune", "data.train=" + dir.resolve("missing.tsv"), "run.output=" + out,
                 "spark.master=\"local[1]\"");
-        assertEquals(Condense.BAD_DATA, r.code);
-        assertTrue(r.err.contains("missing.tsv"), r.err);
+        assertEquals(Condense.BAD_DATA, r.code());
+        assertTrue(r.err().contains("missing.tsv"), r.err());
         assertFalse(Files.exists(out.resolve("sst2-minilm/teacher")));
     }
 
@@ -46,11 +44,11 @@ class CondenseTest {
     void badRowExitsWithThreeNamingFileAndLine() throws Exception {
         Path tsv = dir.resolve("bad.tsv");
         Files.writeString(tsv, "sentence\tlabel\nfine\t1\nnot fine\tmaybe\n");
-        Run r = run("finetune", "data.train=" + tsv, "data.dev=../data-samples/sst2/dev.tsv",
+        CommandRun r = CommandRun.of("finetune", "data.train=" + tsv, "data.dev=../data-samples/sst2/dev.tsv",
                 "run.output=" + dir.resolve("runs"),
                 "spark.master=\"local[1]\"");
-        assertEquals(Condense.BAD_DATA, r.code);
-        assertTrue(r.err.contains(tsv + ":3: label 'maybe' is not one of [0, 1]"), r.err);
+        assertEquals(Condense.BAD_DATA, r.code());
+        assertTrue(r.err().contains(tsv + ":3: label 'maybe' is not one of [0, 1]"), r.err());
     }
 
     @Test
@@ -66,17 +64,4 @@ class CondenseTest {
         assertFalse(sc.sc().isStopped(), "the host's session is left running");
     }
 
-    private record Run(int code, String err) {
-    }
-
-    private static Run run(String... args) {
-        PrintStream original = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true));
-        try {
-            return new Run(Condense.run(args), captured.toString());
-        } finally {
-            System.setErr(original);
-        }
-    }
 }

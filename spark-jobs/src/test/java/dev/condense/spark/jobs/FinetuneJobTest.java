@@ -52,7 +52,7 @@ class FinetuneJobTest {
 
         TaskShards.Shards rows = TaskShards.dev(sc, s, TaskData.files(s).dev());
         ClassificationMetrics before = DistributedEvaluator.evaluate(sc, MiniLm.classifier(2, s.finetune().seed()),
-                rows.examples(), 64, 1, "before");
+                rows.examples(), 64, 1, s.evaluate().engine(), "before");
         ClassificationMetrics after = FinetuneJob.run(sc, s, line -> { });
 
         assertEquals(256, after.count());
@@ -153,5 +153,52 @@ class FinetuneJobTest {
         List<String> all = new java.util.ArrayList<>(overrides);
         all.addAll(List.of(extra));
         return SettingsLoader.load("", "test", all);
+    }
+
+    /**
+     * Bring your own encoder: a small BERT-layout encoder with [CLS] pooling, exported to ONNX with MiniLM's
+     * tokenizer.json beside it, is read from the graph, fine-tuned, saved with its pooling, and exported again.
+     */
+    @Test
+    void anOnnxEncoderOfTheUsersFineTunesAndExports() throws Exception {
+        Path own = dir.resolve("own-encoder");
+        Files.createDirectories(own);
+        dev.condense.models.encoder.EncoderSpec spec = new dev.condense.models.encoder.EncoderSpec(30522, 128, 2,
+                16, 2, 2, 32, 1e-12, 2).withPooling(dev.condense.models.encoder.Pooling.CLS);
+        Files.write(own.resolve("encoder.onnx"), dev.condense.models.export.OnnxExport.toBytes(
+                dev.condense.models.encoder.TinyEncoders.randomState(spec, 3),
+                dev.condense.models.export.Precision.FLOAT32, List.of("0", "1"), "test"));
+        Files.write(own.resolve("tokenizer.json"), MiniLm.tokenizerJson());
+        Path subset = SparkTestSession.sst2Rows(dir.resolve("sst2-64.tsv"), 0, 64);
+        CondenseSettings s = SettingsLoader.load("", "test", List.of("data.train=" + subset, "data.dev=" + subset,
+                "run.output=" + dir.resolve("runs"), "run.id=own", "finetune.rounds=1", "finetune.local-steps=2",
+                "finetune.batch-size=16", "model.pretrained=" + own.resolve("encoder.onnx"), "model.pooling=cls"));
+        FinetuneJob.run(sc, s, line -> { });
+        dev.condense.models.state.ModelState teacher = ModelStore.load(sc.hadoopConfiguration(),
+                dir.resolve("runs/own/teacher").toString());
+        assertEquals(spec, teacher.spec());
+        assertEquals(dir.resolve("runs/own/export").toString(), ExportJob.run(sc.hadoopConfiguration(), s,
+                line -> { }));
+        assertTrue(Files.readString(dir.resolve("runs/own/export/tokenizer.json")).contains("WordPiece"));
+    }
+
+    @Test
+    void anOnnxEncoderWithoutItsTokenizerOrWithAForeignOneIsBadInput() throws Exception {
+        Path own = dir.resolve("lonely-encoder");
+        Files.createDirectories(own);
+        Files.write(own.resolve("encoder.onnx"), dev.condense.models.export.OnnxExport.toBytes(
+                dev.condense.models.encoder.TinyEncoders.randomState(
+                        dev.condense.models.encoder.TinyEncoders.spec(), 3),
+                dev.condense.models.export.Precision.FLOAT32, List.of("0", "1", "2"), "test"));
+        CondenseSettings missing = SettingsLoader.load("", "test", List.of(
+                "model.pretrained=" + own.resolve("encoder.onnx"), "run.output=" + dir.resolve("runs")));
+        dev.condense.spark.data.DataException e = assertThrows(dev.condense.spark.data.DataException.class,
+                () -> ModelStore.pretrained(sc.hadoopConfiguration(), missing, 3, 1));
+        assertTrue(e.getMessage().contains("tokenizer not found: " + own.resolve("tokenizer.json")), e.getMessage());
+
+        Files.write(own.resolve("tokenizer.json"), MiniLm.tokenizerJson());
+        dev.condense.spark.data.DataException foreign = assertThrows(dev.condense.spark.data.DataException.class,
+                () -> ModelStore.pretrained(sc.hadoopConfiguration(), missing, 3, 1));
+        assertTrue(foreign.getMessage().contains("embeds only 20"), foreign.getMessage());
     }
 }

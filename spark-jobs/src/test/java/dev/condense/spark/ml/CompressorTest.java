@@ -118,6 +118,9 @@ class CompressorTest {
 
         String saved = dir.resolve("saved-model").toString();
         model.write().save(saved);
+        for (String served : List.of("model.onnx", "model-int8.onnx", "tokenizer.json")) {
+            assertTrue(Files.exists(dir.resolve("saved-model").resolve(served)), served + " saved for serving");
+        }
         CompressorModel loaded = CompressorModel.load(saved);
         assertEquals(model.uid(), loaded.uid());
         assertEquals(model.metrics(), loaded.metrics());

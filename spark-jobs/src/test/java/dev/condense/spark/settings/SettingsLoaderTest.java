@@ -103,4 +103,17 @@ class SettingsLoaderTest {
                 () -> SettingsLoader.load("condense { rounds = ", "broken.conf", List.of()));
         assertTrue(e.getMessage().contains("broken.conf"), e.getMessage());
     }
+
+    /** Every shipped config is valid against reference.conf: a renamed or mistyped key fails here, not in a run. */
+    @Test
+    void everyShippedConfigLoads() throws Exception {
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(java.nio.file.Path.of(
+                "../conf"))) {
+            List<java.nio.file.Path> confs = files.filter(f -> f.toString().endsWith(".conf")).sorted().toList();
+            assertTrue(confs.size() >= 10, "conf/*.conf found: " + confs);
+            for (java.nio.file.Path conf : confs) {
+                SettingsLoader.load(java.nio.file.Files.readString(conf), conf.toString(), List.of());
+            }
+        }
+    }
 }

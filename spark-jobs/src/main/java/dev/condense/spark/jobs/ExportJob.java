@@ -1,0 +1,67 @@
+package dev.condense.spark.jobs;
+
+import dev.condense.models.speech.Characters;
+import dev.condense.models.state.ModelState;
+import dev.condense.spark.data.Tokenizers;
+import dev.condense.spark.io.ExportedModel;
+import dev.condense.spark.io.HadoopFiles;
+import dev.condense.spark.settings.CondenseSettings;
+import org.apache.hadoop.conf.Configuration;
+
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * {@code export}: a saved model as ONNX graphs (float32 {@code model.onnx}, INT8 {@code model-int8.onnx}) with
+ * {@code tokenizer.json} beside a text model's, so that any ONNX Runtime serves it without Condense. Needs no
+ * cluster: it reads one model and writes a few files through the Hadoop FileSystem API.
+ */
+public final class ExportJob {
+
+    /** The stage directories a run's last model may be in, latest stage first. */
+    static final List<String> STAGES_LATEST_FIRST = List.of("compressed", "factorised", "student", "teacher");
+
+    private ExportJob() {
+    }
+
+    /** @return the directory the graphs were written to */
+    public static String run(Configuration conf, CondenseSettings s, Consumer<String> log) {
+        String source = source(conf, s);
+        ModelState model = ModelStore.load(conf, source);
+        List<String> labels = labels(model, s, source);
+        String output = s.export().output().isEmpty() ? s.run().directory() + "/export" : s.export().output();
+        byte[] tokenizer = model.spec().isSpeech() ? null : Tokenizers.json(conf, s.model());
+        for (String file : ExportedModel.write(conf, output, model, labels, s.export().precisions(), tokenizer)) {
+            log.accept("export: " + file + " from " + source);
+        }
+        return output;
+    }
+
+    /** {@code export.model}, or the run's latest stage that saved a model. */
+    static String source(Configuration conf, CondenseSettings s) {
+        if (!s.export().model().isEmpty()) {
+            return s.export().model();
+        }
+        for (String stage : STAGES_LATEST_FIRST) {
+            String dir = s.run().directory() + "/" + stage;
+            if (HadoopFiles.exists(conf, dir + "/" + ModelStore.FILE)) {
+                return dir;
+            }
+        }
+        throw new dev.condense.spark.data.DataException("run " + s.run().directory() + " has no saved model in "
+                + STAGES_LATEST_FIRST + "; set condense.export.model to the model to export");
+    }
+
+    /** The names of the model's outputs: the data set's labels, or the CTC head's characters. */
+    private static List<String> labels(ModelState model, CondenseSettings s, String source) {
+        if (model.spec().isSpeech() && model.spec().speech().ctc()) {
+            return Characters.SYMBOLS;
+        }
+        List<String> labels = s.data().labels();
+        if (labels.size() != model.spec().numLabels()) {
+            throw new dev.condense.spark.data.DataException("model " + source + " has " + model.spec().numLabels()
+                    + " outputs but condense.data.labels names " + labels.size() + ": " + labels);
+        }
+        return labels;
+    }
+}
