@@ -30,8 +30,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A folder of audio clips through the Hadoop FileSystem API: labelled WAV clips, by Free Spoken Digit names
- * ({@code {digit}_{speaker}_{index}.wav}) or keyword folders ({@code <label>/*.wav}), or transcribed utterances in
+ * A folder of audio clips through the Hadoop FileSystem API: labelled WAV or FLAC clips, by Free Spoken Digit names
+ * ({@code {digit}_{speaker}_{index}.wav}) or keyword folders ({@code <label>/*.wav}, {@code *.flac}), or transcribed
+ * utterances in
  * the LibriSpeech or LJSpeech layout ({@link TranscriptIndex}). The driver only lists the folder and reads labels
  * off the names (or the small transcript files), which catches a badly named clip or a transcript without audio
  * before any cluster work; the executors read, decode and featurise the clips of their partition. A clip that cannot
@@ -39,7 +40,9 @@ import java.util.regex.Pattern;
  */
 public final class ClipSource implements DataSource {
 
-    private static final Pattern FSDD_NAME = Pattern.compile("(\\d)_([A-Za-z0-9]+)_(\\d+)\\.wav");
+    private static final Pattern FSDD_NAME = Pattern.compile("(\\d)_([A-Za-z0-9]+)_(\\d+)\\.(wav|flac)");
+    /** The clip files a labelled folder holds; anything else in it (notes, checksums) is not a clip. */
+    private static final List<String> AUDIO_EXTENSIONS = List.of(".wav", ".flac");
     /** Clips per partition when featurising; a partition reads its clips one after another. */
     private static final int CLIPS_PER_PARTITION = 256;
 
@@ -91,7 +94,8 @@ public final class ClipSource implements DataSource {
         RemoteIterator<LocatedFileStatus> files = fs.listFiles(root, true);
         while (files.hasNext()) {
             Path file = files.next().getPath();
-            if (!file.getName().toLowerCase(Locale.ROOT).endsWith(".wav")) {
+            String name = file.getName().toLowerCase(Locale.ROOT);
+            if (AUDIO_EXTENSIONS.stream().noneMatch(name::endsWith)) {
                 continue;
             }
             String relative = relative(rootUri, file);

@@ -44,7 +44,7 @@ public final class GlueTsvReader implements TextSource {
         if (header == null) {
             throw new DataException(path + ": the file is empty (expected a header row)");
         }
-        TsvRowParser parser = parser(header.endsWith("\r") ? header.substring(0, header.length() - 1) : header);
+        TsvRowParser parser = parser(cleanHeader(header));
         JavaRDD<Tuple2<ParsedRow, Long>> checked = sc
                 .newAPIHadoopFile(path, TextInputFormat.class, LongWritable.class, Text.class, conf)
                 .map(t -> t._2().copyBytes())
@@ -53,6 +53,21 @@ public final class GlueTsvReader implements TextSource {
                 .map(t -> new Tuple2<>(parser.parse(t._1(), t._2() + 1), t._2() + 1));
         String file = path;
         return LabeledRows.of(checked, settings.badRows(), path, line -> file + ":" + line);
+    }
+
+    /**
+     * The header without a UTF-8 byte-order mark (spreadsheet exports write one) or a trailing carriage return;
+     * a header that is not text at all (a compressed file without its {@code .gz} name, a binary file) is refused
+     * without printing it.
+     */
+    private String cleanHeader(String header) {
+        String h = header.startsWith("\uFEFF") ? header.substring(1) : header;
+        h = h.endsWith("\r") ? h.substring(0, h.length() - 1) : h;
+        if (h.chars().anyMatch(c -> c == '\uFFFD' || (c < 0x20 && c != '\t'))) {
+            throw new DataException(path + ":1: not UTF-8 text (binary or compressed content; a compressed TSV "
+                    + "must be named for its codec, such as train.tsv.gz)");
+        }
+        return h;
     }
 
     private TsvRowParser parser(String header) {

@@ -3,12 +3,15 @@ package dev.condense.spark.io;
 import dev.condense.spark.data.DataException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.io.compress.CompressionCodec;
+import org.apache.hadoop.io.compress.CompressionCodecFactory;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -56,11 +59,16 @@ public final class HadoopFiles {
         }
     }
 
-    /** The first line, without its line terminator; null for an empty file. */
+    /**
+     * The first line, without its line terminator; null for an empty file. A file whose name says it is compressed
+     * ({@code .gz}, {@code .bz2}, ...) is decompressed, as Hadoop's text input does for the rest of it.
+     */
     public static String firstLine(Configuration conf, String path) {
         requireFile(conf, path);
         Path p = new Path(path);
-        try (FSDataInputStream in = p.getFileSystem(conf).open(p);
+        CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(p);
+        try (FSDataInputStream raw = p.getFileSystem(conf).open(p);
+             InputStream in = codec == null ? raw : codec.createInputStream(raw);
              BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             return r.readLine();
         } catch (IOException e) {

@@ -48,7 +48,8 @@ public final class SettingsLoader {
         Config reference = ConfigFactory.defaultReference(SettingsLoader.class.getClassLoader());
         Config file;
         try {
-            file = ConfigFactory.parseString(fileText, ConfigParseOptions.defaults().setOriginDescription(origin));
+            file = ConfigFactory.parseString(fileText, ConfigParseOptions.defaults().setOriginDescription(origin)
+                    .setIncluder(new ConfigIncludes(origin)));
         } catch (ConfigException.Parse e) {
             throw new SettingsException("cannot parse " + origin + ": " + e.getMessage(), e);
         }
@@ -141,8 +142,9 @@ public final class SettingsLoader {
 
     private static CondenseSettings.Run run(SettingsReader r) {
         String id = nonEmpty(r, "id");
-        if (!id.matches("[A-Za-z0-9._-]+")) {
-            throw r.bad("id", id, "letters, digits, '.', '_' or '-' (it names a directory)");
+        if (!id.matches("[A-Za-z0-9._-]+") || id.matches("\\.+")) {
+            throw r.bad("id", id, "letters, digits, '.', '_' or '-', not only dots (it names a directory under "
+                    + "run.output, and '.' or '..' would write outside it)");
         }
         return new CondenseSettings.Run(id, nonEmpty(r, "output"));
     }

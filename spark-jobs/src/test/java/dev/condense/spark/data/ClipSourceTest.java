@@ -92,6 +92,21 @@ class ClipSourceTest {
     }
 
     /** A truncated clip fails its executor task with the clip's path and the reason. */
+    /** A keyword folder may hold FLAC as well as WAV clips; both are read (a FLAC clip used to be skipped silently). */
+    @Test
+    void flacClipsInKeywordFoldersAreRead() throws IOException {
+        Files.createDirectories(dir.resolve("mixed/yes"));
+        Files.createDirectories(dir.resolve("mixed/no"));
+        Files.copy(Path.of("../data-samples/fsdd/dev/3_jackson_5.wav"), dir.resolve("mixed/no/a.wav"));
+        Files.copy(Path.of("../data-samples/transcribed/LibriSpeech/test-clean/1089/134686/1089-134686-0001.flac"),
+                dir.resolve("mixed/yes/b.FLAC"));
+        Files.writeString(dir.resolve("mixed/yes/notes.txt"), "not a clip");
+        CondenseSettings s = settings(List.of("data.format=keywords", "data.labels=[no, yes]"));
+        List<Example> examples = new ClipSource(s.data(), dir.resolve("mixed").toString()).examples(sc, s, 0)
+                .collect();
+        assertEquals(List.of(0, 1), examples.stream().map(Example::label).sorted().toList());
+    }
+
     @Test
     void aTruncatedClipFailsWithItsPath() throws IOException {
         Path folder = Files.createDirectories(dir.resolve("kw/yes"));

@@ -140,4 +140,31 @@ class GlueTsvReaderTest {
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
+
+    @Test
+    void aByteOrderMarkBeforeTheHeaderIsIgnored() throws Exception {
+        Path tsv = dir.resolve("bom.tsv");
+        Files.writeString(tsv, "\uFEFFsentence\tlabel\ngood film\t1\nbad film\t0\n");
+        assertEquals(2, new GlueTsvReader(settings().data(), tsv.toString()).read(sc).count());
+    }
+
+    /** gzip named .gz is read like Hadoop reads it; gzip under a .tsv name is refused without dumping bytes. */
+    @Test
+    void compressedFilesAreReadByTheirNameOrRefusedClearly() throws Exception {
+        byte[] text = "sentence\tlabel\ngood film\t1\nbad film\t0\n".getBytes(StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+            out.write(text);
+        }
+        Path named = dir.resolve("train.tsv.gz");
+        Files.write(named, gz.toByteArray());
+        assertEquals(2, new GlueTsvReader(settings().data(), named.toString()).read(sc).count());
+
+        Path disguised = dir.resolve("train.tsv");
+        Files.write(disguised, gz.toByteArray());
+        DataException e = assertThrows(DataException.class,
+                () -> new GlueTsvReader(settings().data(), disguised.toString()).read(sc));
+        assertTrue(e.getMessage().startsWith(disguised + ":1: not UTF-8 text"), e.getMessage());
+        assertTrue(e.getMessage().chars().allMatch(c -> c >= 0x20 && c != 0xFFFD), "no binary in the message");
+    }
 }

@@ -116,4 +116,32 @@ class SettingsLoaderTest {
             }
         }
     }
+
+    @Test
+    void runIdsThatWouldLeaveTheOutputDirectoryAreRefused() {
+        for (String id : List.of(".", "..", "...", "a/b", "")) {
+            SettingsException e = assertThrows(SettingsException.class,
+                    () -> SettingsLoader.load("", "t", List.of("run.id=\"" + id + "\"")), id);
+            assertTrue(e.getMessage().contains("condense.run.id"), e.getMessage());
+        }
+        assertEquals("v1.2_run-3", SettingsLoader.load("", "t", List.of("run.id=v1.2_run-3")).run().id());
+    }
+
+    /** Includes are files next to the including file, must exist, and may not be fetched from a URL. */
+    @Test
+    void includesAreFilesThatExistNeverUrls(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("base.conf"), "condense.finetune.rounds = 7");
+        String main = dir.resolve("main.conf").toString();
+        assertEquals(7, SettingsLoader.load("include \"base.conf\"", main, List.of()).finetune().rounds());
+        assertEquals(7, SettingsLoader.load("include file(\"base.conf\")", main, List.of()).finetune().rounds());
+
+        SettingsException missing = assertThrows(SettingsException.class,
+                () -> SettingsLoader.load("include file(\"typo.conf\")", main, List.of()));
+        assertTrue(missing.getMessage().contains("typo.conf does not exist"), missing.getMessage());
+        SettingsException url = assertThrows(SettingsException.class,
+                () -> SettingsLoader.load("include url(\"http://127.0.0.1:9/x.conf\")", main, List.of()));
+        assertTrue(url.getMessage().contains("include url(\"http://127.0.0.1:9/x.conf\") is not allowed"),
+                url.getMessage());
+    }
 }
