@@ -119,10 +119,19 @@ public record ModelState(EncoderSpec spec, TensorMap weights) {
     }
 
     /**
-     * Reads version 5, version 4 (mean pooling), version 3 (text models only), version 2 (no sparse residuals) and version 1 (uniform models, written before compression
-     * existed).
+     * Reads version 5, version 4 (mean pooling), version 3 (text models only), version 2 (no sparse residuals) and
+     * version 1 (uniform models, written before compression existed). The geometry read is checked by the
+     * constructors, and their complaint is the file's corruption: an {@link IOException}, like a short read.
      */
     public static ModelState readFrom(DataInputStream in) throws IOException {
+        try {
+            return readUnchecked(in);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new IOException("corrupt model: " + e.getMessage(), e);
+        }
+    }
+
+    private static ModelState readUnchecked(DataInputStream in) throws IOException {
         int magic = in.readInt();
         if (magic != MAGIC) {
             throw new IOException("not a Condense model state (magic " + Integer.toHexString(magic) + ")");

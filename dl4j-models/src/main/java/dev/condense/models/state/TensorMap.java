@@ -5,6 +5,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -180,6 +181,11 @@ public final class TensorMap {
         }
     }
 
+    /**
+     * Reads what {@link #writeTo} wrote. {@code in} must read bytes held in memory (every caller's does), so that
+     * {@code available()} is the exact number of bytes left: each tensor's declared size is checked against it
+     * before anything is allocated.
+     */
     public static TensorMap readFrom(DataInputStream in) throws IOException {
         int count = in.readInt();
         if (count < 0) {
@@ -196,10 +202,15 @@ public final class TensorMap {
             long n = 1;
             for (int d = 0; d < rank; d++) {
                 shape[d] = in.readLong();
-                n *= shape[d];
+                if (shape[d] < 0 || shape[d] > Integer.MAX_VALUE) {
+                    throw new IOException("corrupt tensor map: dimension " + shape[d] + " of '" + name + "'");
+                }
+                n = Math.multiplyHigh(n, shape[d]) != 0 ? Long.MAX_VALUE : n * shape[d];
             }
-            if (n < 0 || n > Integer.MAX_VALUE / Float.BYTES) {
-                throw new IOException("corrupt tensor map: " + n + " values for '" + name + "'");
+            // checked before allocating: a crafted 145-byte file declaring 500 M floats used to take 2 GB first
+            if (n > Integer.MAX_VALUE / Float.BYTES || n * Float.BYTES > in.available()) {
+                throw new IOException("corrupt or truncated: '" + name + "' declares " + n + " values ("
+                        + Arrays.toString(shape) + ") but only " + in.available() + " bytes remain");
             }
             byte[] bytes = new byte[(int) n * Float.BYTES];
             in.readFully(bytes);

@@ -34,6 +34,8 @@ public final class Checkpoints {
 
     private static final int MAGIC = 0x434B5054; // "CKPT"
     private static final int KEEP = 2;
+    /** The identity line holding the training data's {@link dev.condense.spark.data.DataDigest}; not a setting. */
+    private static final String DATA_DIGEST = "(training data)";
 
     private final Configuration conf;
     private final String directory;
@@ -83,14 +85,21 @@ public final class Checkpoints {
      * Ties the stage's checkpoints to the settings that shaped them; call it before the stage's first round. With
      * checkpoints on disk, a resume under different values is refused, naming every changed key, because continuing
      * would silently mix two experiments (another data set, shard count, seed or pruning target) into one model.
-     * Otherwise {@code identity} is written beside the stage's first checkpoint. Checkpoints from before identities
-     * were recorded adopt the current one.
+     * Otherwise {@code identity} is written beside the stage's first checkpoint. Checkpoints without a recorded
+     * identity are never adopted.
      *
-     * @throws SettingsException if checkpoints exist and were made under other settings
+     * @throws SettingsException if checkpoints exist and were made under other settings, or under unknown ones
      */
     public void bind(String stage, SortedMap<String, String> identity) {
         String file = identityFile(stage);
-        if (!list(stage).isEmpty() && HadoopFiles.exists(conf, file)) {
+        if (!list(stage).isEmpty() && !HadoopFiles.exists(conf, file)) {
+            // copied in from elsewhere, or left by a version that did not record settings: nothing says whose
+            // they are, and adopting one once saved a speech model as a text run's teacher
+            throw new SettingsException("run " + directory.substring(0, directory.lastIndexOf('/')) + " has "
+                    + stage + " checkpoints but no " + file + " recording the settings they were made under, so "
+                    + "they cannot be resumed: use a new condense.run.id, or delete " + directory);
+        }
+        if (!list(stage).isEmpty()) {
             SortedMap<String, String> recorded;
             try {
                 recorded = parse(new String(HadoopFiles.readAll(conf, file), StandardCharsets.UTF_8));
@@ -105,7 +114,35 @@ public final class Checkpoints {
             }
             return;
         }
-        unwritten.put(stage, identity);
+        unwritten.put(stage, new TreeMap<>(identity));
+    }
+
+    /**
+     * Adds the digest of the data the stage trains on to what its checkpoints are valid for (call after
+     * {@link #bind}, once the data is read): a checkpoint made on other data is refused, since the settings alone
+     * cannot tell two DataFrames, or two versions of one file, apart. Checkpoints recorded before digests existed
+     * carry none and are resumed as before.
+     *
+     * @throws SettingsException if the stage's checkpoints were made on other data
+     */
+    public void bindData(String stage, String digest) {
+        SortedMap<String, String> pending = unwritten.get(stage);
+        if (pending != null) {
+            pending.put(DATA_DIGEST, digest);
+            return;
+        }
+        String recorded;
+        try {
+            recorded = parse(new String(HadoopFiles.readAll(conf, identityFile(stage)), StandardCharsets.UTF_8))
+                    .get(DATA_DIGEST);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + identityFile(stage), e);
+        }
+        if (recorded != null && !recorded.equals(digest)) {
+            throw new SettingsException("run " + directory.substring(0, directory.lastIndexOf('/')) + " has "
+                    + stage + " checkpoints made on other data (" + recorded + " examples:digest, this run has "
+                    + digest + "), so it cannot resume: use a new condense.run.id for new data");
+        }
     }
 
     private String identityFile(String stage) {
@@ -115,6 +152,7 @@ public final class Checkpoints {
     private static List<String> differences(SortedMap<String, String> recorded, SortedMap<String, String> now) {
         SortedMap<String, String> keys = new TreeMap<>(recorded);
         keys.putAll(now);
+        keys.remove(DATA_DIGEST); // checked by bindData, once the data is read
         List<String> out = new ArrayList<>();
         for (String key : keys.keySet()) {
             String before = recorded.get(key);

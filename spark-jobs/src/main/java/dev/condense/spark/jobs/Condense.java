@@ -10,6 +10,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,20 +80,36 @@ public final class Condense {
                 }
             }
             return OK;
-        } catch (SettingsException e) {
-            System.err.println("condense: " + e.getMessage());
-            return BAD_SETTINGS;
-        } catch (DataException e) {
-            System.err.println("condense: bad input: " + e.getMessage());
-            return BAD_DATA;
-        } catch (TrainingDivergedException e) {
-            System.err.println("condense: training diverged: " + e.getMessage());
-            return DIVERGED;
-        } catch (RuntimeException e) {
-            System.err.println("condense: failed: " + e);
-            e.printStackTrace();
-            return FAILED;
+        } catch (Exception e) {
+            // not only RuntimeException: Spark rethrows an executor's failure as a SparkException, which is checked
+            return exitCode(e, System.err);
         }
+    }
+
+    /**
+     * The exit code for a failure and its one-line reason on {@code err}. A known cause anywhere in the chain
+     * decides: a {@link DataException} thrown by an executor reaching the driver inside a stage failure is still
+     * bad input data, named by its file, not a stack trace. Only unknown failures print their trace.
+     */
+    static int exitCode(Throwable failure, PrintStream err) {
+        int depth = 0;
+        for (Throwable t = failure; t != null && depth < 32; t = t.getCause(), depth++) {
+            if (t instanceof SettingsException) {
+                err.println("condense: " + t.getMessage());
+                return BAD_SETTINGS;
+            }
+            if (t instanceof DataException) {
+                err.println("condense: bad input: " + t.getMessage());
+                return BAD_DATA;
+            }
+            if (t instanceof TrainingDivergedException) {
+                err.println("condense: training diverged: " + t.getMessage());
+                return DIVERGED;
+            }
+        }
+        err.println("condense: failed: " + failure);
+        failure.printStackTrace(err);
+        return FAILED;
     }
 
     private static void execute(JavaSparkContext sc, String command, CondenseSettings settings) {

@@ -31,7 +31,7 @@ public final class EvaluateJob {
         Configuration conf = sc.hadoopConfiguration();
         String path = s.evaluate().model().isEmpty() ? s.run().directory() + "/teacher" : s.evaluate().model();
         data.dev().check(sc);
-        ModelState model = ModelStore.load(conf, path);
+        ModelState model = ModelStore.load(conf, path, s);
         if (model.spec().numLabels() != s.data().labels().size()) {
             throw new dev.condense.spark.data.DataException("model " + path + " has " + model.spec().numLabels()
                     + " labels but condense.data.labels has " + s.data().labels().size());

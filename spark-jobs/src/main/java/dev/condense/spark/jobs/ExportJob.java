@@ -1,6 +1,7 @@
 package dev.condense.spark.jobs;
 
 import dev.condense.models.speech.Characters;
+import dev.condense.models.state.ModelFile;
 import dev.condense.models.state.ModelState;
 import dev.condense.spark.data.Tokenizers;
 import dev.condense.spark.io.ExportedModel;
@@ -27,8 +28,10 @@ public final class ExportJob {
     /** @return the directory the graphs were written to */
     public static String run(Configuration conf, CondenseSettings s, Consumer<String> log) {
         String source = source(conf, s);
-        ModelState model = ModelStore.load(conf, source);
-        List<String> labels = labels(model, s, source);
+        ModelFile saved = ModelStore.read(conf, source);
+        ModelState model = saved.model();
+        // the names the model was trained with travel in its file; older files take them from the settings
+        List<String> labels = saved.hasLabels() ? saved.labels() : labels(model, s, source);
         String output = s.export().output().isEmpty() ? s.run().directory() + "/export" : s.export().output();
         byte[] tokenizer = model.spec().isSpeech() ? null : Tokenizers.json(conf, s.model());
         for (String file : ExportedModel.write(conf, output, model, labels, s.export().precisions(), tokenizer)) {

@@ -64,8 +64,8 @@ public final class FactoriseJob {
         data.check(sc);
         String input = f.model().isEmpty() ? runDir + "/compressed" : f.model();
         String teacherPath = f.teacher().isEmpty() ? runDir + "/teacher" : f.teacher();
-        ModelState teacher = ModelStore.load(conf, teacherPath);
-        ModelState model = ModelStore.load(conf, input);
+        ModelState teacher = ModelStore.load(conf, teacherPath, s);
+        ModelState model = ModelStore.load(conf, input, s);
         DistillSettings distill = s.distill();
         if (distill.matchesLayers() && model.spec().hidden() != teacher.spec().hidden()) {
             throw new SettingsException("setting condense.distill.gamma = " + distill.gamma() + " is invalid here: "
@@ -80,6 +80,7 @@ public final class FactoriseJob {
         CondenseSettings.Training t = f.training();
         TaskShards.Shards train = TaskShards.train(sc, s, data.train());
         TaskShards.Shards dev = TaskShards.dev(sc, s, data.dev());
+        checkpoints.bindData(STAGE, train.digest().toString());
         ClassificationMetrics teacherMetrics = DistributedEvaluator.evaluate(sc, teacher, dev.examples(),
                 s.evaluate().batchSize(), s.spark().threadsPerTask(), s.evaluate().engine(),
                 "factorise: evaluate teacher");
@@ -117,7 +118,7 @@ public final class FactoriseJob {
         Map<String, INDArray> logAlpha = RankStep.logAlpha(outcome.state().extra(), budget);
         ModelState result = Factoriser.applyGates(outcome.state().model(), logAlpha, budget.gates());
         String output = runDir + "/factorised";
-        ModelStore.save(conf, output, result);
+        ModelStore.save(conf, output, result, s);
         ClassificationMetrics metrics = DistributedEvaluator.evaluate(sc, result, dev.examples(),
                 s.evaluate().batchSize(), s.spark().threadsPerTask(), s.evaluate().engine(),
                 "factorise: evaluate " + output);

@@ -50,7 +50,7 @@ public final class FinetuneJob {
         }
         long start = System.nanoTime();
         Trained trained = train(sc, s, data, log);
-        TaskShards.Shards dev = TaskShards.dev(sc, s, data.dev());
+        TaskShards.Shards dev = trained.dev();
         ClassificationMetrics metrics = DistributedEvaluator.evaluate(sc, trained.model(), dev.examples(),
                 s.evaluate().batchSize(), s.spark().threadsPerTask(), s.evaluate().engine(),
                 "finetune: evaluate on dev");
@@ -72,7 +72,7 @@ public final class FinetuneJob {
         long start = System.nanoTime();
         TaskData data = TaskData.files(s);
         Trained trained = train(sc, s, data, log);
-        TaskShards.Shards dev = TaskShards.dev(sc, s, data.dev());
+        TaskShards.Shards dev = trained.dev();
         TranscriptionMetrics metrics = DistributedEvaluator.transcribe(sc, trained.model(), dev.examples(),
                 s.evaluate().batchSize(), s.spark().threadsPerTask(), s.evaluate().engine(),
                 "finetune: transcribe dev");
@@ -88,8 +88,8 @@ public final class FinetuneJob {
         return metrics;
     }
 
-    /** The trained model, saved as the run's teacher, and what its training did. */
-    private record Trained(ModelState model, long trainExamples, List<Double> roundLosses) {
+    /** The trained model, saved as the run's teacher, what its training did, and the dev set read before it. */
+    private record Trained(ModelState model, long trainExamples, List<Double> roundLosses, TaskShards.Shards dev) {
         void writeMetrics(JavaSparkContext sc, CondenseSettings s, Map<String, Object> json, long start) {
             MetricsJson.addTraining(json, trainExamples, s.spark().partitions(), s.finetune(), roundLosses, start);
             MetricsJson.write(sc.hadoopConfiguration(), s.run().directory() + "/teacher/metrics.json", json);
@@ -112,9 +112,13 @@ public final class FinetuneJob {
             }
         }
 
+        // every row of both sets is parsed and checked before the first step, so a bad dev row cannot end a
+        // finished training run without its metrics
         TaskShards.Shards train = TaskShards.train(sc, s, data.train());
-        log.accept(String.format("train: %,d examples in %d shards from %s", train.count(), s.spark().partitions(),
-                data.train().name()));
+        TaskShards.Shards dev = TaskShards.dev(sc, s, data.dev());
+        log.accept(String.format("train: %,d examples in %d shards from %s; dev: %,d examples", train.count(),
+                s.spark().partitions(), data.train().name(), dev.count()));
+        checkpoints.bindData(STAGE, train.digest().toString());
         CondenseSettings.Training f = s.finetune();
         OptimizerSettings optimizer = f.optimizer();
         EncoderSpec spec = pretrained.spec();
@@ -126,7 +130,7 @@ public final class FinetuneJob {
         DistributedTrainer.Outcome outcome = trainer.fit(plan, train.examples(),
                 TrainingState.start(pretrained, f.frozen()));
         train.examples().unpersist();
-        ModelStore.save(conf, runDir + "/teacher", outcome.state().model());
-        return new Trained(outcome.state().model(), train.count(), outcome.roundLosses());
+        ModelStore.save(conf, runDir + "/teacher", outcome.state().model(), s);
+        return new Trained(outcome.state().model(), train.count(), outcome.roundLosses(), dev);
     }
 }

@@ -5,6 +5,7 @@ import dev.condense.models.pretrained.MiniLm;
 import dev.condense.models.pretrained.Pretrained;
 import dev.condense.models.speech.LogMelFilterbank;
 import dev.condense.models.speech.SpeechEncoders;
+import dev.condense.models.state.ModelFile;
 import dev.condense.models.state.ModelState;
 import dev.condense.spark.data.DataException;
 import dev.condense.spark.data.Tokenizers;
@@ -15,6 +16,7 @@ import org.apache.hadoop.conf.Configuration;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 
 /** Saves and loads models (a single {@code model.bin}) through the Hadoop FileSystem API, atomically. */
 public final class ModelStore {
@@ -24,9 +26,17 @@ public final class ModelStore {
     private ModelStore() {
     }
 
-    public static void save(Configuration conf, String directory, ModelState model) {
+    /** Saves a run's model with the run's label names and settings fingerprint (see {@link ModelFile}). */
+    public static void save(Configuration conf, String directory, ModelState model, CondenseSettings s) {
+        save(conf, directory, model, labelNames(s), s.fingerprint());
+    }
+
+    /** Saves a model whose outputs are {@code labels} in class order (empty when they have no names). */
+    public static void save(Configuration conf, String directory, ModelState model, List<String> labels,
+                            String settingsFingerprint) {
         try {
-            HadoopFiles.writeAtomically(conf, directory + "/" + FILE, model.toBytes());
+            HadoopFiles.writeAtomically(conf, directory + "/" + FILE,
+                    new ModelFile(model, labels, settingsFingerprint).toBytes());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save model to " + directory, e);
         }
@@ -34,15 +44,40 @@ public final class ModelStore {
 
     /** A directory holding {@code model.bin}, or the file itself. */
     public static ModelState load(Configuration conf, String path) {
+        return read(conf, path).model();
+    }
+
+    /**
+     * A model to be used with the run's data: if the file names its labels, they must be the run's
+     * {@code condense.data.labels} in the same order, or every prediction would silently land on another class.
+     */
+    public static ModelState load(Configuration conf, String path, CondenseSettings s) {
+        ModelFile file = read(conf, path);
+        List<String> expected = labelNames(s);
+        if (file.hasLabels() && !expected.isEmpty() && !file.labels().equals(expected)) {
+            throw new SettingsException("the model " + path + " was trained with labels " + file.labels()
+                    + " (in class order) but condense.data.labels is " + expected + "; set condense.data.labels = "
+                    + file.labels());
+        }
+        return file.model();
+    }
+
+    /** The checked file: its checksum, every length and every weight (see {@link ModelFile#parse}). */
+    public static ModelFile read(Configuration conf, String path) {
         String file = path.endsWith(".bin") ? path : path + "/" + FILE;
         if (!HadoopFiles.exists(conf, file)) {
             throw new DataException("model not found: " + file);
         }
         try {
-            return ModelState.fromBytes(HadoopFiles.readAll(conf, file));
+            return ModelFile.parse(HadoopFiles.readAll(conf, file));
         } catch (IOException | UncheckedIOException e) {
             throw new DataException("cannot read model " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A classifier's outputs are the data set's labels; a CTC head's characters are not named here. */
+    private static List<String> labelNames(CondenseSettings s) {
+        return s.data().format().isTranscribed() ? List.of() : s.data().labels();
     }
 
     /**
@@ -74,7 +109,7 @@ public final class ModelStore {
             requireKind(false, speechData, "the ONNX encoder " + name);
             return fromOnnx(conf, s, numLabels, seed);
         }
-        ModelState model = load(conf, name);
+        ModelState model = load(conf, name, s);
         requireKind(model.spec().isSpeech(), speechData, "the model " + name);
         boolean ctcModel = model.spec().isSpeech() && model.spec().speech().ctc();
         if (ctcModel != s.data().format().isTranscribed()) {

@@ -73,7 +73,7 @@ public final class PruneJob {
         Checkpoints checkpoints = new Checkpoints(conf, runDir);
         checkpoints.bind(STAGE, s.identity(IDENTITY));
         String teacherPath = s.prune().teacher().isEmpty() ? runDir + "/teacher" : s.prune().teacher();
-        ModelState teacher = ModelStore.load(conf, teacherPath);
+        ModelState teacher = ModelStore.load(conf, teacherPath, s);
         ModelState initialStudent = withLowRank(studentStart(conf, s, teacher, log), s.prune().lowRank(), log);
         Pruner pruner;
         try {
@@ -86,6 +86,7 @@ public final class PruneJob {
 
         TaskShards.Shards train = TaskShards.train(sc, s, data.train());
         TaskShards.Shards dev = TaskShards.dev(sc, s, data.dev());
+        checkpoints.bindData(STAGE, train.digest().toString());
         ClassificationMetrics teacherMetrics = DistributedEvaluator.evaluate(sc, teacher, dev.examples(),
                 s.evaluate().batchSize(), s.spark().threadsPerTask(), s.evaluate().engine(),
                 "prune: evaluate teacher");
@@ -124,7 +125,7 @@ public final class PruneJob {
 
         TrainingState end = outcome.state();
         ModelState student = MaskSet.prunedModel(end.model(), end.masks());
-        ModelStore.save(conf, runDir + "/student", student);
+        ModelStore.save(conf, runDir + "/student", student, s);
         ClassificationMetrics metrics = DistributedEvaluator.evaluate(sc, student, dev.examples(),
                 s.evaluate().batchSize(), s.spark().threadsPerTask(), s.evaluate().engine(),
                 "prune: evaluate student");

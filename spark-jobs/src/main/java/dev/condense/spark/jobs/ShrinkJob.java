@@ -42,7 +42,8 @@ public final class ShrinkJob {
         String runDir = s.run().directory();
         String input = s.shrink().model().isEmpty() ? runDir + "/student" : s.shrink().model();
         data.dev().check(sc);
-        ModelState pruned = ModelStore.load(conf, input);
+        ModelState pruned = ModelStore.load(conf, input, s);
+        TaskShards.Shards dev = TaskShards.dev(sc, s, data.dev());
         long start = System.nanoTime();
         ModelState small = Shrinker.shrink(pruned);
         Map<String, Integer> ranks = s.shrink().factorise().ranks(small.spec());
@@ -51,10 +52,9 @@ public final class ShrinkJob {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         String output = runDir + "/compressed";
-        ModelStore.save(conf, output, small);
+        ModelStore.save(conf, output, small, s);
         ModelState saved = ModelStore.load(conf, output);
 
-        TaskShards.Shards dev = TaskShards.dev(sc, s, data.dev());
         ClassificationMetrics metrics = DistributedEvaluator.evaluate(sc, saved, dev.examples(),
                 s.evaluate().batchSize(), s.spark().threadsPerTask(), s.evaluate().engine(),
                 "shrink: evaluate " + output);

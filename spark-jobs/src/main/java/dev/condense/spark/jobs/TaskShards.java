@@ -1,6 +1,7 @@
 package dev.condense.spark.jobs;
 
 import dev.condense.models.encoder.Example;
+import dev.condense.spark.data.DataDigest;
 import dev.condense.spark.data.DataException;
 import dev.condense.spark.data.DataSource;
 import dev.condense.spark.data.ShardedExamples;
@@ -18,8 +19,11 @@ final class TaskShards {
     private TaskShards() {
     }
 
-    /** Cached shards and their size. */
-    record Shards(JavaRDD<Example> examples, long count) {
+    /** Cached shards, their size and their digest (see {@link DataDigest}). */
+    record Shards(JavaRDD<Example> examples, DataDigest digest) {
+        long count() {
+            return digest.count();
+        }
     }
 
     static Shards train(JavaSparkContext sc, CondenseSettings s, DataSource source) {
@@ -34,26 +38,26 @@ final class TaskShards {
         sc.setJobDescription("data: read and shard " + name);
         JavaRDD<Example> examples = ShardedExamples.shard(source.examples(sc, s, limit), s.spark().partitions(),
                 s.finetune().seed()).setName(name + " examples");
-        long count;
+        DataDigest digest;
         try {
-            count = examples.count();
-        } catch (RuntimeException e) {
+            digest = DataDigest.of(examples);
+        } catch (Exception e) { // a SparkException is checked, yet Spark throws it without declaring it
             throw dataProblem(e);
         }
         sc.clearJobGroup();
-        return new Shards(examples, count);
+        return new Shards(examples, digest);
     }
 
     /**
      * A {@link DataException} thrown on an executor (a clip that does not decode) reaches the driver wrapped in a
      * {@link SparkException}; it is unwrapped so the user sees the file and the reason, not a stage failure.
      */
-    private static RuntimeException dataProblem(RuntimeException e) {
+    private static RuntimeException dataProblem(Exception e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof DataException data) {
                 return new DataException(data.getMessage(), e);
             }
         }
-        return e;
+        return e instanceof RuntimeException r ? r : new IllegalStateException("reading the data failed", e);
     }
 }

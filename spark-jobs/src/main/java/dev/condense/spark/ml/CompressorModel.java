@@ -241,7 +241,7 @@ public final class CompressorModel extends Model<CompressorModel> implements MLW
         @Override
         public void saveImpl(String path) {
             Configuration conf = sparkSession().sparkContext().hadoopConfiguration();
-            ModelStore.save(conf, path, stage.modelState());
+            ModelStore.save(conf, path, stage.modelState(), stage.labels, "");
             try {
                 ExportedModel.write(conf, path, stage.modelState(), stage.labels, List.of(Precision.FLOAT32,
                         Precision.INT8), MiniLm.tokenizerJson());

@@ -56,6 +56,31 @@ public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, 
         return out;
     }
 
+    /**
+     * A digest of the settings that shape a model (the first 16 hex digits of the SHA-256 of their
+     * {@code key = value} lines), written into each saved model so a model found later can be matched to the
+     * settings that made it. Where it ran and what is done with it afterwards ({@code run}, {@code spark} but its
+     * partitions, {@code evaluate}, {@code export}) are left out: the same training on another cluster or under
+     * another run id makes the same bytes.
+     */
+    public String fingerprint() {
+        StringBuilder lines = new StringBuilder();
+        values.forEach((key, value) -> {
+            boolean placement = key.startsWith("run.") || key.startsWith("evaluate.") || key.startsWith("export.")
+                    || key.startsWith("spark.") && !key.equals("spark.partitions");
+            if (!placement) {
+                lines.append(key).append(" = ").append(value).append('\n');
+            }
+        });
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(lines.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+
     /** Where a run writes: {@code <output>/<id>}. */
     public record Run(String id, String output) implements Serializable {
         public String directory() {

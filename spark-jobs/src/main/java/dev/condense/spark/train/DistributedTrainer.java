@@ -1,8 +1,10 @@
 package dev.condense.spark.train;
 
+import dev.condense.models.encoder.EncoderSpec;
 import dev.condense.models.encoder.Example;
 import dev.condense.models.train.TrainingState;
 import dev.condense.spark.io.Checkpoints;
+import dev.condense.spark.settings.SettingsException;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -53,6 +55,24 @@ public final class DistributedTrainer {
     public record Outcome(TrainingState state, List<Double> roundLosses) {
     }
 
+    /**
+     * A checkpoint resumes only a model of the shape this run starts from; its recorded settings are checked first
+     * ({@link Checkpoints#bind}), so this catches what the settings cannot say, such as a swapped encoder file.
+     */
+    static void requireSameShape(String stage, EncoderSpec expected, EncoderSpec saved) {
+        String want = shape(expected);
+        String have = shape(saved);
+        if (!want.equals(have)) {
+            throw new SettingsException("the " + stage + " checkpoint holds a " + have + " model but this run starts "
+                    + "from a " + want + " one, so it cannot resume: use a new condense.run.id");
+        }
+    }
+
+    private static String shape(EncoderSpec spec) {
+        return String.format("%s %d-layer, hidden %d, %d heads, FFN %d, %d-label", spec.speech() != null ? "speech"
+                : "text", spec.layers(), spec.hidden(), spec.heads(), spec.ffn(), spec.numLabels());
+    }
+
     public Outcome fit(Plan plan, JavaRDD<Example> shards, TrainingState initial) {
         TrainingState state = initial;
         int firstRound = 0;
@@ -60,6 +80,7 @@ public final class DistributedTrainer {
         Optional<Checkpoints.Checkpoint> resume = checkpoints.latest(plan.stage());
         if (resume.isPresent()) {
             RoundCheckpoint saved = RoundCheckpoint.parse(resume.get().payload());
+            requireSameShape(plan.stage(), initial.model().spec(), saved.state().model().spec());
             state = saved.state();
             losses.addAll(saved.roundLosses());
             firstRound = resume.get().round();

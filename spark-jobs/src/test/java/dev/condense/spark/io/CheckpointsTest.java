@@ -85,6 +85,37 @@ class CheckpointsTest {
     }
 
     @Test
+    void checkpointsWithoutTheirSettingsAreNotAdopted() throws IOException {
+        SortedMap<String, String> identity = new TreeMap<>(Map.of("model.pretrained", "speech"));
+        Checkpoints made = new Checkpoints(new Configuration(), run.toString());
+        made.bind("finetune", identity);
+        made.save("finetune", 3, new byte[] {1});
+        Files.delete(run.resolve("checkpoints/finetune.settings"));
+        SettingsException e = assertThrows(SettingsException.class,
+                () -> new Checkpoints(new Configuration(), run.toString()).bind("finetune", identity));
+        assertTrue(e.getMessage().contains("finetune.settings") && e.getMessage().contains("new condense.run.id"),
+                e.getMessage());
+    }
+
+    @Test
+    void checkpointsMadeOnOtherDataAreRefused() {
+        SortedMap<String, String> identity = new TreeMap<>(Map.of("finetune.seed", "42"));
+        Checkpoints made = new Checkpoints(new Configuration(), run.toString());
+        made.bind("finetune", identity);
+        made.bindData("finetune", "160:5eed");
+        made.save("finetune", 1, new byte[] {1});
+
+        Checkpoints same = new Checkpoints(new Configuration(), run.toString());
+        same.bind("finetune", identity);
+        same.bindData("finetune", "160:5eed");
+        Checkpoints other = new Checkpoints(new Configuration(), run.toString());
+        other.bind("finetune", identity);
+        SettingsException e = assertThrows(SettingsException.class, () -> other.bindData("finetune", "160:beef"));
+        assertTrue(e.getMessage().contains("made on other data (160:5eed") && e.getMessage().contains("160:beef"),
+                e.getMessage());
+    }
+
+    @Test
     void atomicWriteLeavesNoTemporaryFiles() throws IOException {
         HadoopFiles.writeAtomically(new Configuration(), run.resolve("a.txt").toString(), "one");
         HadoopFiles.writeAtomically(new Configuration(), run.resolve("a.txt").toString(), "two");

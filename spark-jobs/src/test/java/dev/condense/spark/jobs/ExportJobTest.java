@@ -31,8 +31,10 @@ class ExportJobTest {
     @Test
     void exportsTheRunsLatestModelInBothPrecisionsWithItsTokenizer() throws Exception {
         Configuration conf = new Configuration();
-        ModelStore.save(conf, dir + "/tiny/teacher", TinyEncoders.randomState(TinyEncoders.spec(), 1));
-        ModelStore.save(conf, dir + "/tiny/student", TinyEncoders.randomState(TinyEncoders.spec(), 2));
+        ModelStore.save(conf, dir + "/tiny/teacher", TinyEncoders.randomState(TinyEncoders.spec(), 1),
+                java.util.List.of(), "");
+        ModelStore.save(conf, dir + "/tiny/student", TinyEncoders.randomState(TinyEncoders.spec(), 2),
+                java.util.List.of("neg", "pos", "mixed"), "");
 
         assertEquals(Condense.OK, Condense.run(args()));
         Path export = dir.resolve("tiny/export");
@@ -57,7 +59,8 @@ class ExportJobTest {
         assertEquals(Condense.BAD_DATA, none.code());
         assertTrue(none.err().contains("has no saved model"), none.err());
 
-        ModelStore.save(new Configuration(), dir + "/tiny/teacher", TinyEncoders.randomState(TinyEncoders.spec(), 3));
+        ModelStore.save(new Configuration(), dir + "/tiny/teacher", TinyEncoders.randomState(TinyEncoders.spec(), 3),
+                java.util.List.of(), "");
         CommandRun twoLabels = CommandRun.of(args("data.labels=[neg,pos]", "export.precisions=[float32]"));
         assertEquals(Condense.BAD_DATA, twoLabels.code());
         assertTrue(twoLabels.err().contains("has 3 outputs but condense.data.labels names 2"), twoLabels.err());

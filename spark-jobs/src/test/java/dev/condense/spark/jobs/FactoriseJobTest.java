@@ -39,7 +39,7 @@ class FactoriseJobTest {
         train = SparkTestSession.sst2Rows(dir.resolve("train.tsv"), 0, 64);
         dev = SparkTestSession.sst2Rows(dir.resolve("dev.tsv"), 999, 32);
         teacher = dir.resolve("teacher");
-        ModelStore.save(sc.hadoopConfiguration(), teacher.toString(), MiniLm.classifier(2, 3));
+        ModelStore.save(sc.hadoopConfiguration(), teacher.toString(), MiniLm.classifier(2, 3), java.util.List.of(), "");
     }
 
     private static CondenseSettings settings(String id, String... overrides) {

@@ -48,7 +48,7 @@ class PruneJobTest {
         Path train = SparkTestSession.sst2Rows(dir.resolve(id + "-train.tsv"), 0, trainRows);
         Path dev = SparkTestSession.sst2Rows(dir.resolve(id + "-dev.tsv"), 999, devRows);
         Path teacher = dir.resolve(id + "-teacher");
-        ModelStore.save(sc.hadoopConfiguration(), teacher.toString(), MiniLm.classifier(2, 3));
+        ModelStore.save(sc.hadoopConfiguration(), teacher.toString(), MiniLm.classifier(2, 3), java.util.List.of(), "");
         CondenseSettings s = SettingsLoader.load("condense.prune {\n" + prune
                         + "\ntraining { rounds = 2, local-steps = 2, batch-size = 8 }\n}", "test",
                 List.of("data.train=" + train, "data.dev=" + dev, "run.output=" + dir.resolve("runs"),

@@ -63,7 +63,7 @@ class ShrinkJobTest {
         TrainingState state = PrunedTraining.start(pruner, TrainingState.start(model, Set.of()));
         ModelState student = MaskSet.prunedModel(state.model(), state.masks());
         ModelStore.save(sc.hadoopConfiguration(), dir.resolve("runs").resolve(id).resolve("student").toString(),
-                student);
+                student, java.util.List.of(), "");
         return student;
     }
 

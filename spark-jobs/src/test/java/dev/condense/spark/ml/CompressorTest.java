@@ -96,6 +96,9 @@ class CompressorTest {
         assertEquals(model.metrics().get("student_accuracy"), model.metrics().get("compressed_accuracy"), 0.0,
                 "the shrunk model predicts what the masked student predicts");
         assertTrue(Files.exists(dir.resolve("runs/notebook/student/model.bin")), "the run directory is the CLI's");
+        // the same run id on other rows used to resume the first fit's checkpoints and return its model
+        SettingsException otherData = assertThrows(SettingsException.class, () -> compressor.fit(sst2(500, 160, 4)));
+        assertTrue(otherData.getMessage().contains("checkpoints made on other data"), otherData.getMessage());
 
         List<Row> out = model.transform(df).collectAsList();
         assertEquals(160, out.size());

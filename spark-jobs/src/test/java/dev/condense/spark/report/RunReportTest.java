@@ -35,14 +35,15 @@ class RunReportTest {
     void aRunsReportShowsEveryStageFromItsSavedModelsAndNeedsNoNetwork() throws Exception {
         Configuration conf = new Configuration();
         ModelState teacher = MiniLm.classifier(2, 1);
-        ModelStore.save(conf, dir.resolve("teacher").toString(), teacher);
+        ModelStore.save(conf, dir.resolve("teacher").toString(), teacher, java.util.List.of(), "");
         Files.writeString(dir.resolve("teacher/metrics.json"),
                 "{\"accuracy\": 0.8681, \"round_train_loss\": [0.6, 0.4, 0.3]}");
         Pruner pruner = new Pruner(new Pruner.Spec(List.of(new PruneGroup(Set.of(), Set.of(), Granularity.HEAD, 0.5,
                 true, Set.of())), ScoreMethod.L2, new SparsitySchedule(SparsitySchedule.Kind.ONE_SHOT, 0, 0, 1, 1), 0,
                 0, 0.5, 1), teacher.spec());
         TrainingState pruned = PrunedTraining.start(pruner, TrainingState.start(teacher, Set.of()));
-        ModelStore.save(conf, dir.resolve("student").toString(), MaskSet.prunedModel(pruned.model(), pruned.masks()));
+        ModelStore.save(conf, dir.resolve("student").toString(), MaskSet.prunedModel(pruned.model(), pruned.masks()),
+                java.util.List.of(), "");
         Files.writeString(dir.resolve("student/metrics.json"), "{\"accuracy\": 0.8716, \"round_train_loss\": "
                 + "[0.2, 0.3], \"sparsity_per_matrix\": {\"layer.0.attention.query.weight\": 0.5, "
                 + "\"classifier.weight\": 0.0}}");

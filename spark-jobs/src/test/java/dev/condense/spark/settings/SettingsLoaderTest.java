@@ -11,6 +11,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SettingsLoaderTest {
 
     @Test
+    void theFingerprintFollowsWhatShapesTheModelNotWhereItRan() {
+        String base = SettingsLoader.load("", "t", List.of()).fingerprint();
+        assertEquals(16, base.length());
+        assertEquals(base, SettingsLoader.load("", "t", List.of("run.id=other", "spark.master=\"local[1]\"",
+                "evaluate.batch-size=7")).fingerprint());
+        assertTrue(!base.equals(SettingsLoader.load("", "t", List.of("finetune.seed=7")).fingerprint()));
+        assertTrue(!base.equals(SettingsLoader.load("", "t", List.of("spark.partitions=3")).fingerprint()));
+    }
+
+    @Test
     void defaultsComeFromReferenceConf() {
         CondenseSettings s = SettingsLoader.defaults();
         assertEquals("local[2]", s.spark().master());

@@ -139,6 +139,20 @@ public class DistributedTrainerTest {
                 DistributedTrainer.RoundHook.NONE);
     }
 
+    @Test
+    void aCheckpointOfAnotherShapeIsNotResumed() {
+        EncoderSpec text = EncoderSpec.miniLmL6(2);
+        DistributedTrainer.requireSameShape("finetune", text, EncoderSpec.miniLmL6(2));
+        EncoderSpec speech = EncoderSpec.speech(new EncoderSpec.Speech(80, 128, false), 256, 384, 6, 12, 1536, 2);
+        dev.condense.spark.settings.SettingsException e = assertThrows(
+                dev.condense.spark.settings.SettingsException.class,
+                () -> DistributedTrainer.requireSameShape("finetune", text, speech));
+        assertTrue(e.getMessage().contains("holds a speech 6-layer") && e.getMessage().contains("from a text"),
+                e.getMessage());
+        assertThrows(dev.condense.spark.settings.SettingsException.class,
+                () -> DistributedTrainer.requireSameShape("prune", text, EncoderSpec.miniLmL6(3)));
+    }
+
     private static OptimizerSettings optimizer() {
         return new OptimizerSettings(new LearningRateSchedule(1e-2, 2, 12), 0.9, 0.999, 1e-8, 0.01, 1.0, Set.of());
     }
