@@ -66,7 +66,14 @@ class Reader:
 def read_model(path):
     """A Condense ModelState (versions 2-4, dense text models): its spec numbers and its weights by name."""
     r = Reader(open(path, "rb").read())
-    if r.take(">i") != 0x434E4453:
+    magic = r.take(">i")
+    if magic == 0x434E444D:  # the ModelFile envelope: version, CRC32, body length, label names, settings fingerprint
+        r.take(">i"), r.take(">q"), r.take(">q")
+        for _ in range(r.take(">i")):
+            r.utf()
+        r.utf()
+        magic = r.take(">i")
+    if magic != 0x434E4453:
         raise ValueError(path + " is not a Condense model state")
     version = r.take(">i")
     vocab, positions, types, hidden, layers, heads, ffn = (r.take(">i") for _ in range(7))

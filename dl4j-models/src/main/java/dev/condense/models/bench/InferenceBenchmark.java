@@ -10,6 +10,7 @@ import dev.condense.models.export.Precision;
 import dev.condense.models.nn.StepWorkspace;
 import dev.condense.models.pretrained.MiniLm;
 import dev.condense.models.shrink.ParameterCount;
+import dev.condense.models.state.ModelFile;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.text.Encoding;
 import dev.condense.models.text.WordPieceTokenizer;
@@ -54,7 +55,7 @@ public final class InferenceBenchmark {
         Map<String, Double> baseMs = new LinkedHashMap<>();
         long baseValues = 0;
         for (int m = 3; m < args.length; m++) {
-            ModelState model = ModelState.fromBytes(Files.readAllBytes(Path.of(args[m])));
+            ModelState model = ModelFile.parse(Files.readAllBytes(Path.of(args[m]))).model();
             long values = ParameterCount.of(model).encoderMatrixValues();
             if (m == 3) {
                 baseValues = values;
