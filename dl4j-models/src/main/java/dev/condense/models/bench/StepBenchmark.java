@@ -54,8 +54,8 @@ public final class StepBenchmark {
     public static void main(String[] args) throws IOException {
         Path tsv = Path.of(args.length > 0 ? args[0] : "data-samples/sst2/train.tsv");
         int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-        System.out.printf("threads: OMP_NUM_THREADS=%s, cores=%d%n", System.getenv("OMP_NUM_THREADS"),
-                Runtime.getRuntime().availableProcessors());
+        System.out.printf("threads: OMP_NUM_THREADS=%s, cores=%d; native build: %s%n", System.getenv("OMP_NUM_THREADS"),
+                Runtime.getRuntime().availableProcessors(), nativeBuild());
         double gemmRate = gemmGflops(repeats);
         System.out.printf("GEMM 1024^3 (float, preallocated output): %.1f GFLOP/s%n", gemmRate);
 
@@ -65,6 +65,7 @@ public final class StepBenchmark {
         Batch real = realBatch(tok, tsv, 32);
         System.out.printf("SST-2 batch: 32 sentences, padded length %d, %d real tokens%n", real.length(),
                 real.tokens());
+        System.out.println("SST-2 batch lengths: " + lengths(real));
 
         for (Batch b : List.of(fixed, real)) {
             String label = b == fixed ? "32x64" : "32xSST-2";
@@ -138,6 +139,25 @@ public final class StepBenchmark {
         long t2 = System.nanoTime();
         // the difference removes the per-call cost of building the engine and copying state in and out
         return ((t1 - t0) - (t2 - t1)) / 1e6 / steps;
+    }
+
+    /** The real (unpadded) length of each sequence, comma-separated, for the PyTorch side of deploy/benchmark. */
+    private static String lengths(Batch b) {
+        return java.util.Arrays.stream(b.lengths()).mapToObj(Integer::toString)
+                .collect(java.util.stream.Collectors.joining(","));
+    }
+
+    /** Which optional libraries the loaded nd4j-native was built with (oneDNN, OpenBLAS). */
+    private static String nativeBuild() {
+        Nd4j.create(DataType.FLOAT, 1);
+        String info = org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo();
+        List<String> have = new ArrayList<>();
+        for (String line : info.split("\n")) {
+            if (line.startsWith("HAVE_") && !line.equals("HAVE_FLATBUFFERS")) {
+                have.add(line.substring(5));
+            }
+        }
+        return String.join(" + ", have);
     }
 
     /** Matmul FLOPs of one forward pass over all padded positions. */

@@ -42,7 +42,8 @@ final class ReplicaTask implements Function2<Integer, Iterator<Example>, Iterato
         List<Batch> batches = BatchPlanner.roundBatches(examples, plan.seed(), partition, plan.round(),
                 plan.localSteps(), plan.batchSize());
         TrainingState start = TrainingState.fromBytes(state.value());
+        long t0 = System.nanoTime();
         ReplicaResult result = trainers.create().train(start, batches.iterator(), plan.localSteps());
-        return List.of(RoundAverage.of(result)).iterator();
+        return List.of(RoundAverage.of(result, System.nanoTime() - t0)).iterator();
     }
 }

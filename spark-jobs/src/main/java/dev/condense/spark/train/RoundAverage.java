@@ -42,6 +42,7 @@ public final class RoundAverage implements java.io.Serializable {
     private long examples;
     private int replicas;
     private int steps;
+    private long slowestTrainingNanos;
 
     public static RoundAverage empty() {
         return new RoundAverage();
@@ -49,6 +50,11 @@ public final class RoundAverage implements java.io.Serializable {
 
     /** One replica's contribution. */
     public static RoundAverage of(ReplicaResult r) {
+        return of(r, 0);
+    }
+
+    /** One replica's contribution, with the time its local steps took (the rest of a round is synchronisation). */
+    public static RoundAverage of(ReplicaResult r, long trainingNanos) {
         RoundAverage s = new RoundAverage();
         TrainingState state = r.state();
         TensorMap trainable = new TensorMap();
@@ -64,6 +70,7 @@ public final class RoundAverage implements java.io.Serializable {
         s.examples = r.examples();
         s.replicas = r.examples() > 0 ? 1 : 0;
         s.steps = r.steps();
+        s.slowestTrainingNanos = trainingNanos;
         return s;
     }
 
@@ -75,6 +82,7 @@ public final class RoundAverage implements java.io.Serializable {
         if (replicas == 0) {
             return other;
         }
+        slowestTrainingNanos = Math.max(slowestTrainingNanos, other.slowestTrainingNanos);
         if (steps != other.steps) {
             throw new IllegalStateException("replicas ran different step counts: " + steps + " vs " + other.steps);
         }
@@ -129,6 +137,14 @@ public final class RoundAverage implements java.io.Serializable {
 
     public int replicas() {
         return replicas;
+    }
+
+    /**
+     * The local steps of the slowest replica, in seconds: the part of a round that is training. The rest of the
+     * round's wall time is synchronisation (broadcast, task start, rebuilding the state, averaging, checkpoint).
+     */
+    public double slowestTrainingSeconds() {
+        return slowestTrainingNanos / 1e9;
     }
 
     /**
@@ -188,6 +204,7 @@ public final class RoundAverage implements java.io.Serializable {
             out.writeDouble(s.lossSum);
             out.writeLong(s.examples);
             out.writeInt(s.steps, true);
+            out.writeLong(s.slowestTrainingNanos, true);
             if (s.replicas > 0) {
                 byte[] bytes = s.tensorBytes();
                 out.writeInt(bytes.length, true);
@@ -202,6 +219,7 @@ public final class RoundAverage implements java.io.Serializable {
             s.lossSum = in.readDouble();
             s.examples = in.readLong();
             s.steps = in.readInt(true);
+            s.slowestTrainingNanos = in.readLong(true);
             if (s.replicas > 0) {
                 s.readTensors(in.readBytes(in.readInt(true)));
             }

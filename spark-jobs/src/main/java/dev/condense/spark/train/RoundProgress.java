@@ -2,7 +2,11 @@ package dev.condense.spark.train;
 
 import java.time.Duration;
 
-/** Formats the one line printed after each round: where we are, the loss, the throughput and the time left. */
+/**
+ * Formats the one line printed after each round: where we are, the loss, the throughput, the share of the round
+ * spent outside the slowest replica's local steps (broadcast, averaging, checkpoint: what parameter averaging costs)
+ * and the time left.
+ */
 final class RoundProgress {
 
     private final String stage;
@@ -17,12 +21,15 @@ final class RoundProgress {
         this.startNanos = startNanos;
     }
 
-    String line(int round, double loss, long examples, double roundSeconds, long nowNanos) {
+    String line(int round, double loss, long examples, double roundSeconds, double trainingSeconds,
+                long nowNanos) {
         double elapsed = (nowNanos - startNanos) / 1e9;
         int done = round + 1 - firstRound;
         double eta = done == 0 ? 0 : elapsed / done * (rounds - round - 1);
-        return String.format("%s round %d/%d  loss %.4f  %,.0f examples/s  elapsed %s  ETA %s", stage, round + 1,
-                rounds, loss, examples / Math.max(roundSeconds, 1e-9), format(elapsed), format(eta));
+        double sync = roundSeconds <= 0 ? 0 : Math.max(0, 1 - trainingSeconds / roundSeconds);
+        return String.format("%s round %d/%d  loss %.4f  %,.0f examples/s  sync %.1f%%  elapsed %s  ETA %s", stage,
+                round + 1, rounds, loss, examples / Math.max(roundSeconds, 1e-9), 100 * sync, format(elapsed),
+                format(eta));
     }
 
     static String format(double seconds) {
