@@ -12,6 +12,7 @@ import dev.condense.models.export.Precision;
 import dev.condense.models.eval.TranscriptionMetrics;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.train.BatchPlanner;
+import dev.condense.spark.session.JobDescription;
 import dev.condense.spark.settings.CondenseSettings.InferenceEngine;
 import dev.condense.spark.train.NativeThreads;
 import dev.condense.spark.train.TaskDevice;
@@ -66,8 +67,7 @@ public final class DistributedEvaluator {
         boolean onnx = engine == InferenceEngine.ONNXRUNTIME;
         Broadcast<byte[]> bytes = sc.broadcast(onnx ? OnnxExport.toBytes(model, Precision.FLOAT32,
                 indexNames(model.spec().numLabels()), "evaluation") : model.toBytes());
-        try {
-            sc.setJobDescription(description);
+        try (JobDescription named = JobDescription.set(sc, description)) {
             return examples.mapPartitions(it -> {
                 NativeThreads.limit(threadsPerTask);
                 List<Example> shard = new ArrayList<>();
@@ -87,7 +87,6 @@ public final class DistributedEvaluator {
                 return List.of(score.of(Inference.of(encoder), batches)).iterator();
             }).treeAggregate(none, merge, merge);
         } finally {
-            sc.clearJobGroup();
             bytes.destroy();
         }
     }

@@ -5,6 +5,7 @@ import dev.condense.spark.data.DataDigest;
 import dev.condense.spark.data.DataException;
 import dev.condense.spark.data.DataSource;
 import dev.condense.spark.data.ShardedExamples;
+import dev.condense.spark.session.JobDescription;
 import dev.condense.spark.settings.CondenseSettings;
 import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaRDD;
@@ -35,17 +36,17 @@ final class TaskShards {
     }
 
     private static Shards shard(JavaSparkContext sc, CondenseSettings s, DataSource source, int limit, String name) {
-        sc.setJobDescription("data: read and shard " + name);
-        JavaRDD<Example> examples = ShardedExamples.shard(source.examples(sc, s, limit), s.spark().partitions(),
-                s.finetune().seed()).setName(name + " examples");
-        DataDigest digest;
-        try {
-            digest = DataDigest.of(examples);
-        } catch (Exception e) { // a SparkException is checked, yet Spark throws it without declaring it
-            throw dataProblem(e);
+        try (JobDescription named = JobDescription.set(sc, "data: read and shard " + name)) {
+            JavaRDD<Example> examples = ShardedExamples.shard(source.examples(sc, s, limit), s.spark().partitions(),
+                    s.finetune().seed()).setName(name + " examples");
+            DataDigest digest;
+            try {
+                digest = DataDigest.of(examples);
+            } catch (Exception e) { // a SparkException is checked, yet Spark throws it without declaring it
+                throw dataProblem(e);
+            }
+            return new Shards(examples, digest);
         }
-        sc.clearJobGroup();
-        return new Shards(examples, digest);
     }
 
     /**

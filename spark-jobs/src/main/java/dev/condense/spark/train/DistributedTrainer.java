@@ -4,6 +4,7 @@ import dev.condense.models.encoder.EncoderSpec;
 import dev.condense.models.encoder.Example;
 import dev.condense.models.train.TrainingState;
 import dev.condense.spark.io.Checkpoints;
+import dev.condense.spark.session.JobDescription;
 import dev.condense.spark.settings.SettingsException;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -111,15 +112,14 @@ public final class DistributedTrainer {
     /** One round; public so tests can compare it with local replicas. */
     public RoundAverage round(Plan plan, JavaRDD<Example> shards, TrainingState state, int round) {
         Broadcast<byte[]> bytes = sc.broadcast(state.toBytes());
-        try {
-            sc.setJobDescription(String.format("%s: round %d/%d", plan.stage(), round + 1, plan.rounds()));
+        try (JobDescription named = JobDescription.set(sc, String.format("%s: round %d/%d", plan.stage(), round + 1,
+                plan.rounds()))) {
             RoundPlan roundPlan = new RoundPlan(round, plan.localSteps(), plan.batchSize(), plan.seed(),
                     plan.threadsPerTask());
             return PairwiseTreeReduce.reduce(
                     shards.mapPartitionsWithIndex(new ReplicaTask(bytes, plan.trainers(), roundPlan), true),
                     RoundAverage::merge);
         } finally {
-            sc.clearJobGroup();
             bytes.destroy();
         }
     }

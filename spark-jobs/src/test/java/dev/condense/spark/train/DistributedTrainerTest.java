@@ -139,6 +139,25 @@ public class DistributedTrainerTest {
                 DistributedTrainer.RoundHook.NONE);
     }
 
+    /**
+     * A notebook cell runs its jobs in a job group (Databricks' Cancel button cancels that group): a round names its
+     * job for the UI and then puts the cell's description back, leaving the group alone.
+     */
+    @Test
+    void aRoundKeepsTheCallersJobGroupAndDescription() {
+        JavaRDD<Example> shards = ShardedExamples.shard(sc.parallelize(examples(20)), 2, SEED);
+        TrainingState start = TrainingState.start(TinyEncoders.randomState(TinyEncoders.spec(), 6), Set.of());
+        sc.setJobGroup("notebook-cell-7", "cell 7", true);
+        try {
+            trainer().round(plan(1), shards, start, 0);
+            assertEquals("notebook-cell-7", sc.getLocalProperty("spark.jobGroup.id"));
+            assertEquals("cell 7", sc.getLocalProperty("spark.job.description"));
+            assertEquals("true", sc.getLocalProperty("spark.job.interruptOnCancel"));
+        } finally {
+            sc.clearJobGroup();
+        }
+    }
+
     @Test
     void aCheckpointOfAnotherShapeIsNotResumed() {
         EncoderSpec text = EncoderSpec.miniLmL6(2);
