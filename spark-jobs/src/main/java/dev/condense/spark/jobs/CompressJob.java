@@ -3,6 +3,7 @@ package dev.condense.spark.jobs;
 import dev.condense.models.eval.ClassificationMetrics;
 import dev.condense.spark.data.TaskData;
 import dev.condense.spark.report.RunReport;
+import dev.condense.spark.run.RunLayout;
 import dev.condense.spark.settings.CondenseSettings;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -52,8 +53,9 @@ public final class CompressJob {
             compressed = Optional.of(FactoriseJob.run(sc, s, data, log));
         }
         log.accept("compress: report in " + RunReport.write(sc.hadoopConfiguration(), s.run().directory()));
-        String last = pipeline.runs(FactoriseJob.STAGE) ? "factorised" : pipeline.runs(ShrinkJob.STAGE) ? "compressed"
-                : pipeline.runs(PruneJob.STAGE) ? "student" : "teacher";
-        return new Outcome(s.run().directory() + "/" + last, teacher, student, compressed);
+        RunLayout.Model last = pipeline.runs(FactoriseJob.STAGE) ? RunLayout.Model.FACTORISED
+                : pipeline.runs(ShrinkJob.STAGE) ? RunLayout.Model.COMPRESSED
+                : pipeline.runs(PruneJob.STAGE) ? RunLayout.Model.STUDENT : RunLayout.Model.TEACHER;
+        return new Outcome(RunLayout.of(s).model(last), teacher, student, compressed);
     }
 }

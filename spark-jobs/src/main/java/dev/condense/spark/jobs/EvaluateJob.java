@@ -4,6 +4,7 @@ import dev.condense.models.eval.ClassificationMetrics;
 import dev.condense.models.state.ModelState;
 import dev.condense.spark.eval.DistributedEvaluator;
 import dev.condense.spark.data.TaskData;
+import dev.condense.spark.run.RunLayout;
 import dev.condense.spark.settings.CondenseSettings;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -29,7 +30,8 @@ public final class EvaluateJob {
                                             Consumer<String> log) {
         s.data().requireClassification("evaluate");
         Configuration conf = sc.hadoopConfiguration();
-        String path = s.evaluate().model().isEmpty() ? s.run().directory() + "/teacher" : s.evaluate().model();
+        String path = s.evaluate().model().isEmpty() ? RunLayout.of(s).model(RunLayout.Model.TEACHER)
+                : s.evaluate().model();
         data.dev().check(sc);
         ModelState model = ModelStore.load(conf, path, s);
         if (model.spec().numLabels() != s.data().labels().size()) {
@@ -44,7 +46,7 @@ public final class EvaluateJob {
         Map<String, Object> json = new java.util.LinkedHashMap<>(MetricsJson.of(metrics, s.data().labels()));
         json.put("model", path);
         json.put("data", data.dev().name());
-        MetricsJson.write(conf, s.run().directory() + "/evaluate/metrics.json", json);
+        MetricsJson.write(conf, RunLayout.metricsIn(RunLayout.of(s).evaluation()), json);
         log.accept(String.format("dev accuracy %.4f (%d/%d), loss %.4f; metrics in %s/evaluate/metrics.json",
                 metrics.accuracy(), metrics.correct(), metrics.count(), metrics.meanLoss(), s.run().directory()));
         return metrics;

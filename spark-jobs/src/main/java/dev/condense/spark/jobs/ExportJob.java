@@ -6,6 +6,7 @@ import dev.condense.models.state.ModelState;
 import dev.condense.spark.data.Tokenizers;
 import dev.condense.spark.io.ExportedModel;
 import dev.condense.spark.io.HadoopFiles;
+import dev.condense.spark.run.RunLayout;
 import dev.condense.spark.settings.CondenseSettings;
 import org.apache.hadoop.conf.Configuration;
 
@@ -19,9 +20,6 @@ import java.util.function.Consumer;
  */
 public final class ExportJob {
 
-    /** The stage directories a run's last model may be in, latest stage first. */
-    static final List<String> STAGES_LATEST_FIRST = List.of("compressed", "factorised", "student", "teacher");
-
     private ExportJob() {
     }
 
@@ -32,7 +30,7 @@ public final class ExportJob {
         ModelState model = saved.model();
         // the names the model was trained with travel in its file; older files take them from the settings
         List<String> labels = saved.hasLabels() ? saved.labels() : labels(model, s, source);
-        String output = s.export().output().isEmpty() ? s.run().directory() + "/export" : s.export().output();
+        String output = s.export().output().isEmpty() ? RunLayout.of(s).export() : s.export().output();
         byte[] tokenizer = model.spec().isSpeech() ? null : Tokenizers.json(conf, s.model());
         for (String file : ExportedModel.write(conf, output, model, labels, s.export().precisions(), tokenizer)) {
             log.accept("export: " + file + " from " + source);
@@ -45,14 +43,16 @@ public final class ExportJob {
         if (!s.export().model().isEmpty()) {
             return s.export().model();
         }
-        for (String stage : STAGES_LATEST_FIRST) {
-            String dir = s.run().directory() + "/" + stage;
+        RunLayout run = RunLayout.of(s);
+        for (RunLayout.Model stage : RunLayout.latestFirst()) {
+            String dir = run.model(stage);
             if (HadoopFiles.exists(conf, dir + "/" + ModelStore.FILE)) {
                 return dir;
             }
         }
-        throw new dev.condense.spark.data.DataException("run " + s.run().directory() + " has no saved model in "
-                + STAGES_LATEST_FIRST + "; set condense.export.model to the model to export");
+        throw new dev.condense.spark.data.DataException("run " + run.root() + " has no saved model in "
+                + RunLayout.latestFirst().stream().map(RunLayout.Model::directory).toList()
+                + "; set condense.export.model to the model to export");
     }
 
     /** The names of the model's outputs: the data set's labels, or the CTC head's characters. */

@@ -19,6 +19,7 @@ import dev.condense.models.train.TrainingState;
 import dev.condense.spark.data.TaskData;
 import dev.condense.spark.eval.DistributedEvaluator;
 import dev.condense.spark.io.Checkpoints;
+import dev.condense.spark.run.RunLayout;
 import dev.condense.spark.settings.CondenseSettings;
 import dev.condense.spark.settings.SettingsException;
 import dev.condense.spark.train.DistributedTrainer;
@@ -59,11 +60,11 @@ public final class FactoriseJob {
                                             Consumer<String> log) {
         s.data().requireClassification("factorise");
         Configuration conf = sc.hadoopConfiguration();
-        String runDir = s.run().directory();
+        RunLayout run = RunLayout.of(s);
         CondenseSettings.Factorise f = s.factorise();
         data.check(sc);
-        String input = f.model().isEmpty() ? runDir + "/compressed" : f.model();
-        String teacherPath = f.teacher().isEmpty() ? runDir + "/teacher" : f.teacher();
+        String input = f.model().isEmpty() ? run.model(RunLayout.Model.COMPRESSED) : f.model();
+        String teacherPath = f.teacher().isEmpty() ? run.model(RunLayout.Model.TEACHER) : f.teacher();
         ModelState teacher = ModelStore.load(conf, teacherPath, s);
         ModelState model = ModelStore.load(conf, input, s);
         DistillSettings distill = s.distill();
@@ -75,7 +76,7 @@ public final class FactoriseJob {
         ModelState gated = Factoriser.factorise(model, fullRanks(model.spec(), f));
         RankBudget budget = budget(gated.spec(), f, ParameterCount.of(teacher).encoderMatrixValues());
 
-        Checkpoints checkpoints = new Checkpoints(conf, runDir);
+        Checkpoints checkpoints = new Checkpoints(conf, run.root());
         checkpoints.bind(STAGE, s.identity(IDENTITY));
         CondenseSettings.Training t = f.training();
         TaskShards.Shards train = TaskShards.train(sc, s, data.train());
@@ -117,7 +118,7 @@ public final class FactoriseJob {
 
         Map<String, INDArray> logAlpha = RankStep.logAlpha(outcome.state().extra(), budget);
         ModelState result = Factoriser.applyGates(outcome.state().model(), logAlpha, budget.gates());
-        String output = runDir + "/factorised";
+        String output = run.model(RunLayout.Model.FACTORISED);
         ModelStore.save(conf, output, result, s);
         ClassificationMetrics metrics = DistributedEvaluator.evaluate(sc, result, dev.examples(),
                 s.evaluate().batchSize(), s.spark().threadsPerTask(), s.evaluate().engine(),
@@ -138,7 +139,7 @@ public final class FactoriseJob {
         json.put("ranks", result.spec().ranks());
         json.put("full_ranks", gated.spec().ranks());
         MetricsJson.addTraining(json, train.count(), s.spark().partitions(), t, outcome.roundLosses(), start);
-        MetricsJson.write(conf, output + "/metrics.json", json);
+        MetricsJson.write(conf, RunLayout.metricsIn(output), json);
         log.accept(String.format("factorised dev accuracy %.4f (teacher %.4f, %+.2f points); encoder matrix values "
                         + "%,d = %.1f%% of the teacher's; saved to %s", metrics.accuracy(), teacherMetrics.accuracy(),
                 100 * (metrics.accuracy() - teacherMetrics.accuracy()), counts.encoderMatrixValues(),

@@ -11,6 +11,7 @@ import dev.condense.models.train.TrainingState;
 import dev.condense.spark.eval.DistributedEvaluator;
 import dev.condense.spark.io.Checkpoints;
 import dev.condense.spark.data.TaskData;
+import dev.condense.spark.run.RunLayout;
 import dev.condense.spark.settings.CondenseSettings;
 import dev.condense.spark.settings.SettingsException;
 import dev.condense.spark.train.DistributedTrainer;
@@ -92,15 +93,14 @@ public final class FinetuneJob {
     private record Trained(ModelState model, long trainExamples, List<Double> roundLosses, TaskShards.Shards dev) {
         void writeMetrics(JavaSparkContext sc, CondenseSettings s, Map<String, Object> json, long start) {
             MetricsJson.addTraining(json, trainExamples, s.spark().partitions(), s.finetune(), roundLosses, start);
-            MetricsJson.write(sc.hadoopConfiguration(), s.run().directory() + "/teacher/metrics.json", json);
+            MetricsJson.write(sc.hadoopConfiguration(), RunLayout.of(s).metrics(RunLayout.Model.TEACHER), json);
         }
     }
 
     private static Trained train(JavaSparkContext sc, CondenseSettings s, TaskData data, Consumer<String> log) {
         Configuration conf = sc.hadoopConfiguration();
         data.check(sc);
-        String runDir = s.run().directory();
-        Checkpoints checkpoints = new Checkpoints(conf, runDir);
+        Checkpoints checkpoints = new Checkpoints(conf, RunLayout.of(s).root());
         checkpoints.bind(STAGE, s.identity(IDENTITY));
         ModelState pretrained = ModelStore.pretrained(conf, s, s.data().labels().size(),
                 s.finetune().seed());
@@ -130,7 +130,7 @@ public final class FinetuneJob {
         DistributedTrainer.Outcome outcome = trainer.fit(plan, train.examples(),
                 TrainingState.start(pretrained, f.frozen()));
         train.examples().unpersist();
-        ModelStore.save(conf, runDir + "/teacher", outcome.state().model(), s);
+        ModelStore.save(conf, RunLayout.of(s).model(RunLayout.Model.TEACHER), outcome.state().model(), s);
         return new Trained(outcome.state().model(), train.count(), outcome.roundLosses(), dev);
     }
 }

@@ -22,6 +22,7 @@ import dev.condense.models.train.TrainingState;
 import dev.condense.spark.eval.DistributedEvaluator;
 import dev.condense.spark.io.Checkpoints;
 import dev.condense.spark.data.TaskData;
+import dev.condense.spark.run.RunLayout;
 import dev.condense.spark.settings.CondenseSettings;
 import dev.condense.spark.settings.SettingsException;
 import dev.condense.spark.train.DistributedTrainer;
@@ -68,11 +69,11 @@ public final class PruneJob {
         s.data().requireClassification("prune");
         long start = System.nanoTime();
         Configuration conf = sc.hadoopConfiguration();
-        String runDir = s.run().directory();
+        RunLayout run = RunLayout.of(s);
         data.check(sc);
-        Checkpoints checkpoints = new Checkpoints(conf, runDir);
+        Checkpoints checkpoints = new Checkpoints(conf, run.root());
         checkpoints.bind(STAGE, s.identity(IDENTITY));
-        String teacherPath = s.prune().teacher().isEmpty() ? runDir + "/teacher" : s.prune().teacher();
+        String teacherPath = s.prune().teacher().isEmpty() ? run.model(RunLayout.Model.TEACHER) : s.prune().teacher();
         ModelState teacher = ModelStore.load(conf, teacherPath, s);
         ModelState initialStudent = withLowRank(studentStart(conf, s, teacher, log), s.prune().lowRank(), log);
         Pruner pruner;
@@ -103,7 +104,7 @@ public final class PruneJob {
         TrainerFactory trainers = () -> new LocalTrainer(optimizer, objective(teacherBytes, distill),
                 List.of(pruning));
         Map<String, Object> mapping = new LinkedHashMap<>();
-        StepLosses stepLosses = new StepLosses(conf, runDir, STAGE);
+        StepLosses stepLosses = new StepLosses(conf, run, STAGE);
         DistributedTrainer.Plan plan = new DistributedTrainer.Plan(STAGE, t.rounds(), t.localSteps(), t.batchSize(),
                 t.seed(), s.spark().threadsPerTask(), trainers, (state, result, round) -> {
                     TrainingState masked = PrunedTraining.decide(pruner, state, result.sums());
@@ -125,7 +126,7 @@ public final class PruneJob {
 
         TrainingState end = outcome.state();
         ModelState student = MaskSet.prunedModel(end.model(), end.masks());
-        ModelStore.save(conf, runDir + "/student", student, s);
+        ModelStore.save(conf, run.model(RunLayout.Model.STUDENT), student, s);
         ClassificationMetrics metrics = DistributedEvaluator.evaluate(sc, student, dev.examples(),
                 s.evaluate().batchSize(), s.spark().threadsPerTask(), s.evaluate().engine(),
                 "prune: evaluate student");
@@ -146,10 +147,10 @@ public final class PruneJob {
         json.put("sparsity_per_matrix", sparsity.perMatrix());
         json.put("layer_mapping", mapping);
         MetricsJson.addTraining(json, train.count(), s.spark().partitions(), t, outcome.roundLosses(), start);
-        MetricsJson.write(conf, runDir + "/student/metrics.json", json);
+        MetricsJson.write(conf, run.metrics(RunLayout.Model.STUDENT), json);
         log.accept(String.format("student dev accuracy %.4f (teacher %.4f, %+.2f points), encoder matrix sparsity "
                         + "%.3f; saved to %s/student", metrics.accuracy(), teacherMetrics.accuracy(),
-                100 * (metrics.accuracy() - teacherMetrics.accuracy()), sparsity.encoderSparsity(), runDir));
+                100 * (metrics.accuracy() - teacherMetrics.accuracy()), sparsity.encoderSparsity(), run.root()));
         return metrics;
     }
 

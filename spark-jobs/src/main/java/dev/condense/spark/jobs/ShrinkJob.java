@@ -9,6 +9,7 @@ import dev.condense.models.shrink.Shrinker;
 import dev.condense.models.state.ModelState;
 import dev.condense.spark.data.TaskData;
 import dev.condense.spark.eval.DistributedEvaluator;
+import dev.condense.spark.run.RunLayout;
 import dev.condense.spark.settings.CondenseSettings;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -39,8 +40,8 @@ public final class ShrinkJob {
                                             Consumer<String> log) {
         s.data().requireClassification("shrink");
         Configuration conf = sc.hadoopConfiguration();
-        String runDir = s.run().directory();
-        String input = s.shrink().model().isEmpty() ? runDir + "/student" : s.shrink().model();
+        RunLayout run = RunLayout.of(s);
+        String input = s.shrink().model().isEmpty() ? run.model(RunLayout.Model.STUDENT) : s.shrink().model();
         data.dev().check(sc);
         ModelState pruned = ModelStore.load(conf, input, s);
         TaskShards.Shards dev = TaskShards.dev(sc, s, data.dev());
@@ -51,7 +52,7 @@ public final class ShrinkJob {
             small = Factoriser.factorise(small, ranks);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        String output = runDir + "/compressed";
+        String output = run.model(RunLayout.Model.COMPRESSED);
         ModelStore.save(conf, output, small, s);
         ModelState saved = ModelStore.load(conf, output);
 
@@ -81,7 +82,7 @@ public final class ShrinkJob {
         saved.spec().residualRows().forEach((name, rows) -> residualRows.put(name, rows.size()));
         json.put("residual_rows", residualRows);
         json.put("shrink_seconds", seconds);
-        MetricsJson.write(conf, output + "/metrics.json", json);
+        MetricsJson.write(conf, RunLayout.metricsIn(output), json);
         log.accept(String.format("shrink: %s → %s in %.1f s: hidden %d, heads per layer %s, neurons per layer %s, "
                         + "%d factorised matrices; encoder matrix values %,d → %,d (%.1f%%); dev accuracy %.4f "
                         + "(%d/%d)", input, output, seconds, saved.spec().hidden(),

@@ -3,6 +3,7 @@ package dev.condense.spark.jobs;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.train.LocalTrainer;
 import dev.condense.spark.io.HadoopFiles;
+import dev.condense.spark.run.RunLayout;
 import org.apache.hadoop.conf.Configuration;
 
 import java.io.IOException;
@@ -23,9 +24,9 @@ final class StepLosses {
     private final String path;
     private final TreeMap<Long, Double> losses = new TreeMap<>();
 
-    StepLosses(Configuration conf, String runDirectory, String stage) {
+    StepLosses(Configuration conf, RunLayout run, String stage) {
         this.conf = conf;
-        this.path = runDirectory + "/" + stage + "-step-loss.tsv";
+        this.path = run.stepLosses(stage);
         if (HadoopFiles.exists(conf, path)) {
             try {
                 String text = new String(HadoopFiles.readAll(conf, path), StandardCharsets.UTF_8);

@@ -11,12 +11,14 @@ import dev.condense.models.state.ModelState;
 import dev.condense.spark.io.HadoopFiles;
 import dev.condense.spark.jobs.MetricsJson;
 import dev.condense.spark.jobs.ModelStore;
+import dev.condense.spark.run.RunLayout;
 import org.apache.hadoop.conf.Configuration;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,22 +32,12 @@ import java.util.Map;
  */
 public final class RunReport {
 
-    /** The stage directories of a run, in pipeline order, with their display names. */
-    private static final Map<String, String> STAGES = new LinkedHashMap<>();
-
-    static {
-        STAGES.put("teacher", "teacher (finetune)");
-        STAGES.put("student", "pruned student (prune)");
-        STAGES.put("compressed", "shrunk (shrink)");
-        STAGES.put("factorised", "learned ranks (factorise)");
-    }
-
     private RunReport() {
     }
 
     /** Writes the report of {@code runDir} to {@code <runDir>/report.html} and returns its path. */
     public static String write(Configuration conf, String runDir) {
-        String path = runDir + "/report.html";
+        String path = new RunLayout(runDir).report();
         try {
             HadoopFiles.writeAtomically(conf, path, html(conf, runDir));
         } catch (IOException e) {
@@ -55,19 +47,22 @@ public final class RunReport {
     }
 
     static String html(Configuration conf, String runDir) throws IOException {
-        Map<String, JsonNode> metrics = new LinkedHashMap<>();
-        Map<String, ModelState> models = new LinkedHashMap<>();
-        for (String stage : STAGES.keySet()) {
-            String dir = runDir + "/" + stage;
-            if (HadoopFiles.exists(conf, dir + "/metrics.json") && HadoopFiles.exists(conf, dir + "/" + ModelStore.FILE)) {
-                metrics.put(stage, new ObjectMapper().readTree(new String(HadoopFiles.readAll(conf,
-                        dir + "/metrics.json"), StandardCharsets.UTF_8)));
-                models.put(stage, ModelStore.load(conf, dir));
+        Map<RunLayout.Model, JsonNode> metrics = new LinkedHashMap<>();
+        Map<RunLayout.Model, ModelState> models = new LinkedHashMap<>();
+        RunLayout run = new RunLayout(runDir);
+        for (RunLayout.Model model : RunLayout.Model.values()) {
+            String dir = run.model(model);
+            String metricsFile = RunLayout.metricsIn(dir);
+            if (HadoopFiles.exists(conf, metricsFile) && HadoopFiles.exists(conf, dir + "/" + ModelStore.FILE)) {
+                metrics.put(model, new ObjectMapper().readTree(new String(HadoopFiles.readAll(conf,
+                        metricsFile), StandardCharsets.UTF_8)));
+                models.put(model, ModelStore.load(conf, dir));
             }
         }
         if (metrics.isEmpty()) {
             throw new dev.condense.spark.data.DataException("no stage of run " + runDir + " has a saved model with "
-                    + "metrics.json (looked for " + STAGES.keySet() + ")");
+                    + RunLayout.METRICS + " (looked for " + Arrays.stream(RunLayout.Model.values())
+                    .map(RunLayout.Model::directory).toList() + ")");
         }
         StringBuilder out = new StringBuilder("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Condense run "
                 + Svg.esc(runDir) + "</title><style>body{font-family:sans-serif;max-width:800px;margin:24px auto;"
@@ -77,24 +72,24 @@ public final class RunReport {
         stageTable(out, metrics, models);
         accuracyAgainstValues(out, metrics, models);
         losses(out, metrics);
-        if (metrics.containsKey("student") && metrics.get("student").has("sparsity_per_matrix")) {
-            sparsity(out, metrics.get("student"), !models.get("student").spec().residualRows().isEmpty());
+        if (metrics.containsKey(RunLayout.Model.STUDENT) && metrics.get(RunLayout.Model.STUDENT).has("sparsity_per_matrix")) {
+            sparsity(out, metrics.get(RunLayout.Model.STUDENT), !models.get(RunLayout.Model.STUDENT).spec().residualRows().isEmpty());
         }
-        if (metrics.containsKey("factorised")) {
-            ranks(out, metrics.get("factorised"));
+        if (metrics.containsKey(RunLayout.Model.FACTORISED)) {
+            ranks(out, metrics.get(RunLayout.Model.FACTORISED));
         }
-        if (models.containsKey("teacher") && models.containsKey("student")) {
-            spectra(out, models.get("teacher"), models.get("student"));
+        if (models.containsKey(RunLayout.Model.TEACHER) && models.containsKey(RunLayout.Model.STUDENT)) {
+            spectra(out, models.get(RunLayout.Model.TEACHER), models.get(RunLayout.Model.STUDENT));
         }
         return out.append("</body></html>\n").toString();
     }
 
-    private static void stageTable(StringBuilder out, Map<String, JsonNode> metrics, Map<String, ModelState> models) {
+    private static void stageTable(StringBuilder out, Map<RunLayout.Model, JsonNode> metrics, Map<RunLayout.Model, ModelState> models) {
         out.append("<h2>Stages</h2><table><tr><th>stage</th><th>dev accuracy</th><th>encoder-matrix values</th>"
                 + "<th>non-zero</th><th>all parameters</th><th>GFLOPs per 128-token sequence</th></tr>");
         metrics.forEach((stage, m) -> {
             ParameterCount c = ParameterCount.of(models.get(stage));
-            out.append("<tr><td>").append(STAGES.get(stage)).append("</td><td>")
+            out.append("<tr><td>").append(stage.description()).append("</td><td>")
                     .append(String.format(Locale.ROOT, "%.2f%%", 100 * m.get("accuracy").asDouble()))
                     .append("</td><td>").append(Svg.num(c.encoderMatrixValues())).append("</td><td>")
                     .append(Svg.num(c.encoderMatrixNonZeros())).append("</td><td>").append(Svg.num(c.total()))
@@ -105,23 +100,23 @@ public final class RunReport {
         out.append("</table>");
     }
 
-    private static void accuracyAgainstValues(StringBuilder out, Map<String, JsonNode> metrics,
-                                              Map<String, ModelState> models) {
+    private static void accuracyAgainstValues(StringBuilder out, Map<RunLayout.Model, JsonNode> metrics,
+                                              Map<RunLayout.Model, ModelState> models) {
         Map<String, double[]> points = new LinkedHashMap<>();
-        metrics.forEach((stage, m) -> points.put(stage, new double[] {
+        metrics.forEach((stage, m) -> points.put(stage.directory(), new double[] {
                 ParameterCount.of(models.get(stage)).encoderMatrixNonZeros(), m.get("accuracy").asDouble()}));
         out.append("<h2>Accuracy against parameters</h2>").append(Svg.points(
                 "dev accuracy against non-zero encoder-matrix values", points, "non-zero encoder-matrix values",
                 "dev accuracy"));
     }
 
-    private static void losses(StringBuilder out, Map<String, JsonNode> metrics) {
+    private static void losses(StringBuilder out, Map<RunLayout.Model, JsonNode> metrics) {
         Map<String, List<Double>> series = new LinkedHashMap<>();
         metrics.forEach((stage, m) -> {
             if (m.has("round_train_loss")) {
                 List<Double> v = new ArrayList<>();
                 m.get("round_train_loss").forEach(x -> v.add(x.asDouble()));
-                series.put(stage, v);
+                series.put(stage.directory(), v);
             }
         });
         if (!series.isEmpty()) {
