@@ -27,12 +27,14 @@ import dev.condense.models.train.TrainingState;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,6 +42,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * The speed benchmark (a command, not a test): one MiniLM training step at batch 32 × length 64 and at SST-2's
@@ -54,8 +57,8 @@ public final class StepBenchmark {
     public static void main(String[] args) throws IOException {
         Path tsv = Path.of(args.length > 0 ? args[0] : "data-samples/sst2/train.tsv");
         int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-        System.out.printf("threads: OMP_NUM_THREADS=%s, cores=%d; native build: %s%n", System.getenv("OMP_NUM_THREADS"),
-                Runtime.getRuntime().availableProcessors(), nativeBuild());
+        System.out.printf("threads: OMP_NUM_THREADS=%s, cores=%d; native build: %s%n",
+                System.getenv("OMP_NUM_THREADS"), Runtime.getRuntime().availableProcessors(), nativeBuild());
         double gemmRate = gemmGflops(repeats);
         System.out.printf("GEMM 1024^3 (float, preallocated output): %.1f GFLOP/s%n", gemmRate);
 
@@ -143,14 +146,13 @@ public final class StepBenchmark {
 
     /** The real (unpadded) length of each sequence, comma-separated, for the PyTorch side of deploy/benchmark. */
     private static String lengths(Batch b) {
-        return java.util.Arrays.stream(b.lengths()).mapToObj(Integer::toString)
-                .collect(java.util.stream.Collectors.joining(","));
+        return Arrays.stream(b.lengths()).mapToObj(Integer::toString).collect(Collectors.joining(","));
     }
 
     /** Which optional libraries the loaded nd4j-native was built with (oneDNN, OpenBLAS). */
     private static String nativeBuild() {
         Nd4j.create(DataType.FLOAT, 1);
-        String info = org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo();
+        String info = NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo();
         List<String> have = new ArrayList<>();
         for (String line : info.split("\n")) {
             if (line.startsWith("HAVE_") && !line.equals("HAVE_FLATBUFFERS")) {

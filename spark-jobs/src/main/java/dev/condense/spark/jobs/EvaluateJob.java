@@ -46,9 +46,10 @@ public final class EvaluateJob {
         Map<String, Object> json = new java.util.LinkedHashMap<>(MetricsJson.of(metrics, s.data().labels()));
         json.put("model", path);
         json.put("data", data.dev().name());
-        MetricsJson.write(conf, RunLayout.metricsIn(RunLayout.of(s).evaluation()), json);
-        log.accept(String.format("dev accuracy %.4f (%d/%d), loss %.4f; metrics in %s/evaluate/metrics.json",
-                metrics.accuracy(), metrics.correct(), metrics.count(), metrics.meanLoss(), s.run().directory()));
+        String metricsFile = RunLayout.metricsIn(RunLayout.of(s).evaluation());
+        MetricsJson.write(conf, metricsFile, json);
+        log.accept(String.format("dev accuracy %.4f (%d/%d), loss %.4f; metrics in %s",
+                metrics.accuracy(), metrics.correct(), metrics.count(), metrics.meanLoss(), metricsFile));
         return metrics;
     }
 }

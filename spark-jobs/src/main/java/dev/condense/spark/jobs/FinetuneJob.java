@@ -57,8 +57,9 @@ public final class FinetuneJob {
                 "finetune: evaluate on dev");
         dev.examples().unpersist();
         trained.writeMetrics(sc, s, new LinkedHashMap<>(MetricsJson.of(metrics, s.data().labels())), start);
-        log.accept(String.format("dev accuracy %.4f (%d/%d), loss %.4f; teacher saved to %s/teacher",
-                metrics.accuracy(), metrics.correct(), metrics.count(), metrics.meanLoss(), s.run().directory()));
+        log.accept(String.format("dev accuracy %.4f (%d/%d), loss %.4f; teacher saved to %s",
+                metrics.accuracy(), metrics.correct(), metrics.count(), metrics.meanLoss(),
+                RunLayout.of(s).model(RunLayout.Model.TEACHER)));
         return metrics;
     }
 
@@ -83,9 +84,9 @@ public final class FinetuneJob {
             log.accept("  reference:  " + sample.reference() + "\n  hypothesis: " + sample.hypothesis());
         }
         log.accept(String.format("dev WER %.4f (%d/%d words), CER %.4f, CTC loss %.4f over %d utterances; model "
-                        + "saved to %s/teacher", metrics.wordErrorRate(), metrics.words().errors(),
+                        + "saved to %s", metrics.wordErrorRate(), metrics.words().errors(),
                 metrics.words().references(), metrics.characterErrorRate(), metrics.meanLoss(), metrics.utterances(),
-                s.run().directory()));
+                RunLayout.of(s).model(RunLayout.Model.TEACHER)));
         return metrics;
     }
 

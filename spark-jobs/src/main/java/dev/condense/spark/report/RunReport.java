@@ -12,6 +12,7 @@ import dev.condense.spark.io.HadoopFiles;
 import dev.condense.spark.jobs.MetricsJson;
 import dev.condense.spark.jobs.ModelStore;
 import dev.condense.spark.run.RunLayout;
+import dev.condense.spark.run.RunLayout.Model;
 import org.apache.hadoop.conf.Configuration;
 
 import java.io.IOException;
@@ -47,10 +48,10 @@ public final class RunReport {
     }
 
     static String html(Configuration conf, String runDir) throws IOException {
-        Map<RunLayout.Model, JsonNode> metrics = new LinkedHashMap<>();
-        Map<RunLayout.Model, ModelState> models = new LinkedHashMap<>();
+        Map<Model, JsonNode> metrics = new LinkedHashMap<>();
+        Map<Model, ModelState> models = new LinkedHashMap<>();
         RunLayout run = new RunLayout(runDir);
-        for (RunLayout.Model model : RunLayout.Model.values()) {
+        for (Model model : Model.values()) {
             String dir = run.model(model);
             String metricsFile = RunLayout.metricsIn(dir);
             if (HadoopFiles.exists(conf, metricsFile) && HadoopFiles.exists(conf, dir + "/" + ModelStore.FILE)) {
@@ -61,8 +62,8 @@ public final class RunReport {
         }
         if (metrics.isEmpty()) {
             throw new dev.condense.spark.data.DataException("no stage of run " + runDir + " has a saved model with "
-                    + RunLayout.METRICS + " (looked for " + Arrays.stream(RunLayout.Model.values())
-                    .map(RunLayout.Model::directory).toList() + ")");
+                    + RunLayout.METRICS + " (looked for " + Arrays.stream(Model.values())
+                    .map(Model::directory).toList() + ")");
         }
         StringBuilder out = new StringBuilder("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Condense run "
                 + Svg.esc(runDir) + "</title><style>body{font-family:sans-serif;max-width:800px;margin:24px auto;"
@@ -72,19 +73,21 @@ public final class RunReport {
         stageTable(out, metrics, models);
         accuracyAgainstValues(out, metrics, models);
         losses(out, metrics);
-        if (metrics.containsKey(RunLayout.Model.STUDENT) && metrics.get(RunLayout.Model.STUDENT).has("sparsity_per_matrix")) {
-            sparsity(out, metrics.get(RunLayout.Model.STUDENT), !models.get(RunLayout.Model.STUDENT).spec().residualRows().isEmpty());
+        JsonNode student = metrics.get(Model.STUDENT);
+        if (student != null && student.has("sparsity_per_matrix")) {
+            sparsity(out, student, !models.get(Model.STUDENT).spec().residualRows().isEmpty());
         }
-        if (metrics.containsKey(RunLayout.Model.FACTORISED)) {
-            ranks(out, metrics.get(RunLayout.Model.FACTORISED));
+        if (metrics.containsKey(Model.FACTORISED)) {
+            ranks(out, metrics.get(Model.FACTORISED));
         }
-        if (models.containsKey(RunLayout.Model.TEACHER) && models.containsKey(RunLayout.Model.STUDENT)) {
-            spectra(out, models.get(RunLayout.Model.TEACHER), models.get(RunLayout.Model.STUDENT));
+        if (models.containsKey(Model.TEACHER) && models.containsKey(Model.STUDENT)) {
+            spectra(out, models.get(Model.TEACHER), models.get(Model.STUDENT));
         }
         return out.append("</body></html>\n").toString();
     }
 
-    private static void stageTable(StringBuilder out, Map<RunLayout.Model, JsonNode> metrics, Map<RunLayout.Model, ModelState> models) {
+    private static void stageTable(StringBuilder out, Map<Model, JsonNode> metrics,
+                                   Map<Model, ModelState> models) {
         out.append("<h2>Stages</h2><table><tr><th>stage</th><th>dev accuracy</th><th>encoder-matrix values</th>"
                 + "<th>non-zero</th><th>all parameters</th><th>GFLOPs per 128-token sequence</th></tr>");
         metrics.forEach((stage, m) -> {
@@ -100,8 +103,8 @@ public final class RunReport {
         out.append("</table>");
     }
 
-    private static void accuracyAgainstValues(StringBuilder out, Map<RunLayout.Model, JsonNode> metrics,
-                                              Map<RunLayout.Model, ModelState> models) {
+    private static void accuracyAgainstValues(StringBuilder out, Map<Model, JsonNode> metrics,
+                                              Map<Model, ModelState> models) {
         Map<String, double[]> points = new LinkedHashMap<>();
         metrics.forEach((stage, m) -> points.put(stage.directory(), new double[] {
                 ParameterCount.of(models.get(stage)).encoderMatrixNonZeros(), m.get("accuracy").asDouble()}));
@@ -110,7 +113,7 @@ public final class RunReport {
                 "dev accuracy"));
     }
 
-    private static void losses(StringBuilder out, Map<RunLayout.Model, JsonNode> metrics) {
+    private static void losses(StringBuilder out, Map<Model, JsonNode> metrics) {
         Map<String, List<Double>> series = new LinkedHashMap<>();
         metrics.forEach((stage, m) -> {
             if (m.has("round_train_loss")) {
