@@ -6,6 +6,7 @@ import dev.condense.models.eval.Evaluator;
 import dev.condense.models.eval.Inference;
 import dev.condense.models.export.OnnxExport;
 import dev.condense.models.export.OnnxRuntimeModel;
+import dev.condense.models.export.Operators;
 import dev.condense.models.export.Precision;
 import dev.condense.models.nn.StepWorkspace;
 import dev.condense.models.pretrained.MiniLm;
@@ -30,7 +31,8 @@ import java.util.Set;
 /**
  * The inference benchmark (a command, not a test): forward passes of saved models over the SST-2 dev set in batches
  * of 32 at their real lengths (each batch padded to its own longest sentence), in file order, in three engines: the
- * training engine (ND4J), the model exported to ONNX in ONNX Runtime (float32), and its INT8 export in ONNX Runtime.
+ * training engine (ND4J), the model exported to ONNX in ONNX Runtime (float32, with standard operators only and with
+ * ONNX Runtime's fused ones, see {@link Operators}), and its INT8 export (fused operators) in ONNX Runtime.
  * Prints milliseconds per batch (the median of the passes) and dev accuracy for each, and for every model after the
  * first its speed-up in the same engine beside its reduction of encoder-matrix values, both against the first model.
  * ND4J's threads are OMP_NUM_THREADS (set by the launcher); ONNX Runtime gets the same number.
@@ -39,7 +41,8 @@ import java.util.Set;
 public final class InferenceBenchmark {
 
     private static final int BATCH = 32;
-    private static final List<String> ENGINES = List.of("nd4j", "onnxruntime fp32", "onnxruntime int8");
+    private static final List<String> ENGINES = List.of("nd4j", "onnxruntime fp32 std", "onnxruntime fp32",
+            "onnxruntime int8");
 
     private InferenceBenchmark() {
     }
@@ -81,12 +84,13 @@ public final class InferenceBenchmark {
                     passes);
         }
         Precision precision = engine.endsWith("int8") ? Precision.INT8 : Precision.FLOAT32;
+        Operators operators = engine.endsWith("std") ? Operators.STANDARD : Operators.ONNX_RUNTIME;
         List<String> labels = new ArrayList<>();
         for (int i = 0; i < model.spec().numLabels(); i++) {
             labels.add(Integer.toString(i));
         }
-        try (OnnxRuntimeModel runtime = new OnnxRuntimeModel(OnnxExport.toBytes(model, precision, labels, "bench"),
-                threads)) {
+        try (OnnxRuntimeModel runtime = new OnnxRuntimeModel(OnnxExport.toBytes(model, precision, operators, labels,
+                "bench"), threads)) {
             return measure(runtime, model, batches, passes);
         }
     }

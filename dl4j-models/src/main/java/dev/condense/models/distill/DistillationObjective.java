@@ -52,7 +52,7 @@ public final class DistillationObjective implements Objective {
 
     @Override
     public StepLoss loss(ForwardPass student, Batch batch, Map<String, INDArray> extras) {
-        ForwardPass t = teacher.forward(batch);
+        ForwardPass t = teacher.infer(batch);
         double n = batch.size();
         CrossEntropy.Result ce = CrossEntropy.of(student.logits(), batch.labels(), settings.alpha() / n);
         KdLoss.Result kd = KdLoss.of(student.logits(), t.logits(), settings.temperature(), settings.beta() / n);

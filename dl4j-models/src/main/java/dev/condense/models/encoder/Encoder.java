@@ -19,6 +19,14 @@ public interface Encoder {
     ForwardPass forward(Batch batch);
 
     /**
+     * A forward pass that will not be differentiated (a teacher's outputs, a prediction): the same outputs as
+     * {@link #forward}, from an engine free to keep none of what a backward pass would read.
+     */
+    default ForwardPass infer(Batch batch) {
+        return forward(batch);
+    }
+
+    /**
      * The gradient of a loss for every trainable weight.
      *
      * @param dLogits      ∂loss/∂logits, [batch, labels]

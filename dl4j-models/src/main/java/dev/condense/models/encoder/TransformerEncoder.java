@@ -3,6 +3,7 @@ package dev.condense.models.encoder;
 import dev.condense.models.nn.Embedding;
 import dev.condense.models.nn.LayerNorm;
 import dev.condense.models.nn.Linear;
+import dev.condense.models.nn.StepWorkspace;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.state.NdArrays;
 import dev.condense.models.state.TensorMap;
@@ -34,6 +35,10 @@ public final class TransformerEncoder implements Encoder {
 
     /** Added to attention scores of padded keys; exp of it underflows to exactly 0 in float and double. */
     private static final double PAD_BIAS = -1e9;
+    /** The scratch arena of one layer's backward pass: its temporaries die with it, only ∂L/∂input survives. */
+    private static final String LAYER_BACKWARD = "condense-layer-backward";
+    /** The scratch arena of one layer's forward pass in {@link #infer}. */
+    private static final String LAYER_FORWARD = "condense-layer-forward";
 
     private final EncoderSpec spec;
     private final Map<String, INDArray> weights;
@@ -42,6 +47,8 @@ public final class TransformerEncoder implements Encoder {
     private final List<EncoderLayer> layers = new ArrayList<>();
     /** Gate vectors z of factorised matrices, by dense weight name: empty unless ranks are being learned. */
     private final Map<String, INDArray> gates = new LinkedHashMap<>();
+    /** Gradient buffers by weight or gate name, kept across steps (see {@link #gradientBuffer}). */
+    private final Map<String, INDArray> gradientBuffers = new LinkedHashMap<>();
     /** The kept hidden dimensions (0/1) when some are pruned; null otherwise. */
     private INDArray keepHidden;
 
@@ -140,6 +147,20 @@ public final class TransformerEncoder implements Encoder {
 
     @Override
     public Pass forward(Batch batch) {
+        return forward(batch, true);
+    }
+
+    /**
+     * A forward pass that will not be differentiated (a teacher's, an evaluation's): each layer runs in a scratch
+     * arena that keeps only its output, so the pass holds the hidden states and logits but none of the activations
+     * a backward pass reads. {@link #backward} refuses it.
+     */
+    @Override
+    public Pass infer(Batch batch) {
+        return forward(batch, false);
+    }
+
+    private Pass forward(Batch batch, boolean differentiable) {
         DataType dtype = dtype();
         int b = batch.size();
         int len = batch.length();
@@ -158,27 +179,36 @@ public final class TransformerEncoder implements Encoder {
         INDArray x = embNorm.output();
         hidden.add(x);
         for (EncoderLayer layer : layers) {
-            EncoderLayer.Cache c = layer.forward(x, keyBias, b, len, keepHidden);
-            caches.add(c);
-            x = c.output();
+            INDArray in = x;
+            if (differentiable) {
+                EncoderLayer.Cache c = layer.forward(in, keyBias, b, len, keepHidden);
+                caches.add(c);
+                x = c.output();
+            } else {
+                x = StepWorkspace.scratch(LAYER_FORWARD, () -> layer.forward(in, keyBias, b, len, keepHidden)
+                        .output());
+            }
             hidden.add(x);
         }
         INDArray pooling = poolingMatrix(batch, spec.pooling(), dtype);
         INDArray pooled = Nd4j.gemm(pooling, x, false, false);
         INDArray logits = Linear.forward(perPosition() ? x : pooled, weights.get(CLASSIFIER_WEIGHT),
                 weights.get(CLASSIFIER_BIAS));
-        return new Pass(batch, logits, hidden, pooled, pooling, inputs, embNorm, caches);
+        return new Pass(batch, logits, hidden, pooled, pooling, inputs, embNorm, differentiable ? caches : null);
     }
 
     @Override
     public Map<String, INDArray> backward(ForwardPass forwardPass, INDArray dLogits,
                                           Map<Integer, INDArray> dHiddenExtra) {
         Pass pass = (Pass) forwardPass;
+        if (pass.caches == null) {
+            throw new IllegalArgumentException("this pass came from infer(), which keeps no activations: "
+                    + "differentiate a pass from forward()");
+        }
         Batch batch = pass.batch();
         Map<String, INDArray> grads = new LinkedHashMap<>();
         Function<String, INDArray> grad = name -> frozen.contains(name) ? null
-                : grads.computeIfAbsent(name, n -> (weights.containsKey(n) ? weights.get(n) : gateOf(n)).ulike()
-                .assign(0));
+                : grads.computeIfAbsent(name, n -> gradientBuffer(n).assign(0));
 
         INDArray headInput = perPosition() ? pass.hiddenStates().get(layers.size()) : pass.pooled();
         INDArray dHeadInput = Linear.backward(headInput, weights.get(CLASSIFIER_WEIGHT), dLogits,
@@ -186,7 +216,11 @@ public final class TransformerEncoder implements Encoder {
         INDArray dx = perPosition() ? dHeadInput : Nd4j.gemm(pass.pooling, dHeadInput, true, false);
         for (int l = layers.size() - 1; l >= 0; l--) {
             addExtra(dx, dHiddenExtra, l + 1);
-            dx = layers.get(l).backward(pass.caches.get(l), dx, grad, batch.size(), batch.length());
+            EncoderLayer layer = layers.get(l);
+            EncoderLayer.Cache cache = pass.caches.get(l);
+            INDArray dOut = dx;
+            dx = StepWorkspace.scratch(LAYER_BACKWARD, () -> layer.backward(cache, dOut, grad, batch.size(),
+                    batch.length()));
         }
         addExtra(dx, dHiddenExtra, 0);
         INDArray dEmbedded = LayerNorm.backward(pass.embNorm, dx, weights.get(EMBEDDING_NORM_GAMMA),
@@ -194,6 +228,15 @@ public final class TransformerEncoder implements Encoder {
         input.backward(pass.inputs, batch, dEmbedded, grad);
         positionGradients(batch, dEmbedded, grad);
         return grads;
+    }
+
+    /**
+     * The gradient buffer of a weight or gate, made once outside every arena and reused by every later backward pass
+     * (which zeroes it): the backward pass writes gradients inside per-layer scratch arenas, which must not own them.
+     */
+    private INDArray gradientBuffer(String name) {
+        return gradientBuffers.computeIfAbsent(name, n -> StepWorkspace.outside(
+                () -> (weights.containsKey(n) ? weights.get(n) : gateOf(n)).ulike()));
     }
 
     private INDArray gateOf(String gradientName) {
@@ -303,6 +346,9 @@ public final class TransformerEncoder implements Encoder {
 
         @Override
         public INDArray linearInput(String weight) {
+            if (caches == null) {
+                return null;
+            }
             for (int l = 0; l < caches.size(); l++) {
                 EncoderLayer.Cache c = caches.get(l);
                 if (weight.equals(ParameterNames.query(l, "weight")) || weight.equals(ParameterNames.key(l, "weight"))

@@ -15,6 +15,6 @@ public interface Inference {
 
     /** The training engine's forward pass, used for prediction only. */
     static Inference of(Encoder encoder) {
-        return batch -> encoder.forward(batch).logits();
+        return batch -> encoder.infer(batch).logits();
     }
 }

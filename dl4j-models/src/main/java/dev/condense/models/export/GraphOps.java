@@ -20,15 +20,17 @@ final class GraphOps {
 
     final OnnxGraph g;
     final EncoderSpec spec;
+    private final Operators operators;
     private final TensorMap weights;
     private final WeightProducts products;
     /** The kept hidden dimensions (0/1) of a model whose hidden dimensions are pruned but not removed; or null. */
     private final String keep;
     private final float keptCount;
 
-    GraphOps(OnnxGraph g, EncoderSpec spec, TensorMap weights, WeightProducts products) {
+    GraphOps(OnnxGraph g, EncoderSpec spec, TensorMap weights, WeightProducts products, Operators operators) {
         this.g = g;
         this.spec = spec;
+        this.operators = operators;
         this.weights = weights;
         this.products = products;
         if (weights.contains(ParameterNames.HIDDEN_KEEP)) {
@@ -69,24 +71,47 @@ final class GraphOps {
      * factorised matrix, plus x[..., rows]·S when it keeps a sparse residual.
      */
     String project(String x, String prefix) {
+        return add(product(x, prefix), weight(prefix + "bias"));
+    }
+
+    /** {@link #project} without its bias: x·W, or (x·U)·V (+ x[..., rows]·S). */
+    String product(String x, String prefix) {
         String name = prefix + "weight";
-        String y;
         if (spec.rank(name) == 0) {
-            y = products.multiply(g, x, name, weights.get(name));
-        } else {
-            String u = ParameterNames.factorU(name);
-            String v = ParameterNames.factorV(name);
-            String inner = products.multiply(g, x, u, weights.get(u));
-            y = products.multiply(g, inner, v, weights.get(v));
-            List<Integer> rows = spec.residualRows(name);
-            if (rows != null) {
-                String residualInput = spec.residualKeepsEveryRow(name) ? x
-                        : g.node("Gather", "residual_rows", in(x, g.vector("rows",
-                        rows.stream().mapToLong(Integer::longValue).toArray())), ofInt("axis", -1L));
-                y = add(y, products.multiply(g, residualInput, name, weights.get(name)));
-            }
+            return products.multiply(g, x, name, weights.get(name));
         }
-        return add(y, weight(prefix + "bias"));
+        String u = ParameterNames.factorU(name);
+        String v = ParameterNames.factorV(name);
+        String inner = products.multiply(g, x, u, weights.get(u));
+        String y = products.multiply(g, inner, v, weights.get(v));
+        List<Integer> rows = spec.residualRows(name);
+        if (rows != null) {
+            String residualInput = spec.residualKeepsEveryRow(name) ? x
+                    : g.node("Gather", "residual_rows", in(x, g.vector("rows",
+                    rows.stream().mapToLong(Integer::longValue).toArray())), ofInt("axis", -1L));
+            y = add(y, products.multiply(g, residualInput, name, weights.get(name)));
+        }
+        return y;
+    }
+
+    /**
+     * LayerNorm(product + bias + residual): the end of a block. With ONNX Runtime's operators and every hidden
+     * dimension kept, one {@code SkipLayerNormalization} pass instead of two adds and a LayerNorm.
+     */
+    String biasResidualNorm(String product, String biasName, String residual, String gammaName, String betaName) {
+        if (operators == Operators.ONNX_RUNTIME && keep == null) {
+            return g.microsoftNode("SkipLayerNormalization", "skip_norm", in(product, residual, weight(gammaName),
+                    weight(betaName), weight(biasName)), ofFloat("epsilon", (float) spec.layerNormEps()));
+        }
+        return layerNorm(add(add(product, weight(biasName)), residual), gammaName, betaName);
+    }
+
+    /** GELU(product + bias): with ONNX Runtime's operators one {@code BiasGelu} pass (the exact, erf GELU). */
+    String biasGelu(String product, String biasName) {
+        if (operators == Operators.ONNX_RUNTIME) {
+            return g.microsoftNode("BiasGelu", "bias_gelu", in(product, weight(biasName)));
+        }
+        return gelu(add(product, weight(biasName)));
     }
 
     /** A float32 x·W + b whatever the precision (the classifier: small, and where rounding shows first). */

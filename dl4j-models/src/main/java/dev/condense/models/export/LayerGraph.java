@@ -29,16 +29,21 @@ final class LayerGraph {
      * @param keyBias [batch, 1, 1, sequence]: 0 at real keys, −1e9 at padding, added to the attention scores
      */
     String forward(int layer, String x, String keyBias) {
-        String attention = ops.spec.layer(layer).heads() > 0 ? attention(layer, x, keyBias)
-                : ops.weight(attentionOutput(layer, "bias"));
-        String norm1 = ops.layerNorm(ops.add(attention, x), attentionNorm(layer, "gamma"),
+        String norm1 = ops.spec.layer(layer).heads() > 0
+                ? ops.biasResidualNorm(attention(layer, x, keyBias), attentionOutput(layer, "bias"), x,
+                attentionNorm(layer, "gamma"), attentionNorm(layer, "beta"))
+                : ops.layerNorm(ops.add(ops.weight(attentionOutput(layer, "bias")), x), attentionNorm(layer, "gamma"),
                 attentionNorm(layer, "beta"));
-        String ffn = ops.spec.layer(layer).ffn() > 0
-                ? ops.project(ops.gelu(ops.project(norm1, ffnIn(layer, ""))), ffnOut(layer, ""))
-                : ops.weight(ffnOut(layer, "bias"));
-        return ops.layerNorm(ops.add(ffn, norm1), ffnNorm(layer, "gamma"), ffnNorm(layer, "beta"));
+        if (ops.spec.layer(layer).ffn() == 0) {
+            return ops.layerNorm(ops.add(ops.weight(ffnOut(layer, "bias")), norm1), ffnNorm(layer, "gamma"),
+                    ffnNorm(layer, "beta"));
+        }
+        String activation = ops.biasGelu(ops.product(norm1, ffnIn(layer, "")), ffnIn(layer, "bias"));
+        return ops.biasResidualNorm(ops.product(activation, ffnOut(layer, "")), ffnOut(layer, "bias"), norm1,
+                ffnNorm(layer, "gamma"), ffnNorm(layer, "beta"));
     }
 
+    /** The attention block's output before its bias: the heads' context times the output matrix. */
     private String attention(int layer, String x, String keyBias) {
         OnnxGraph g = ops.g;
         int heads = ops.spec.layer(layer).heads();
@@ -57,7 +62,7 @@ final class LayerGraph {
         String context = g.node("Transpose", "context", in(g.node("MatMul", "weighted", in(probs, v))),
                 ofInts("perm", 0, 2, 1, 3));
         String merged = reshape(context, g.vector("merged_shape", 0L, 0L, (long) heads * headSize));
-        return ops.project(merged, attentionOutput(layer, ""));
+        return ops.product(merged, attentionOutput(layer, ""));
     }
 
     private String reshape(String x, String shape) {

@@ -20,9 +20,12 @@ final class OnnxGraph {
     static final int OPSET = 17;
     /** The IR version that opset 17 belongs to. */
     static final int IR_VERSION = 8;
+    /** The domain of ONNX Runtime's contrib operators, imported at version 1 when a node uses it. */
+    static final String MICROSOFT = "com.microsoft";
 
     private final Onnx.GraphProto.Builder graph = Onnx.GraphProto.newBuilder();
     private int counter;
+    private boolean usesMicrosoftDomain;
 
     OnnxGraph(String name) {
         graph.setName(name);
@@ -37,6 +40,15 @@ final class OnnxGraph {
     String node(String op, String hint, List<String> inputs, Attribute... attributes) {
         String output = fresh(hint);
         nodeWithOutputs(op, inputs, List.of(output), attributes);
+        return output;
+    }
+
+    /** Adds a node of ONNX Runtime's contrib domain ({@value #MICROSOFT}) with one output. */
+    String microsoftNode(String op, String hint, List<String> inputs, Attribute... attributes) {
+        String output = fresh(hint);
+        nodeWithOutputs(op, inputs, List.of(output), attributes);
+        graph.getNodeBuilder(graph.getNodeCount() - 1).setDomain(MICROSOFT);
+        usesMicrosoftDomain = true;
         return output;
     }
 
@@ -121,11 +133,17 @@ final class OnnxGraph {
         return Onnx.ValueInfoProto.newBuilder().setName(name).setType(type).build();
     }
 
-    /** The finished model: this graph in opset {@link #OPSET}, with string metadata a server can read. */
+    /**
+     * The finished model: this graph in opset {@link #OPSET} (and {@value #MICROSOFT} version 1 when a node is
+     * from there), with string metadata a server can read.
+     */
     Onnx.ModelProto model(String producerVersion, Map<String, String> metadata) {
         Onnx.ModelProto.Builder m = Onnx.ModelProto.newBuilder().setIrVersion(IR_VERSION)
                 .setProducerName("condense").setProducerVersion(producerVersion).setGraph(graph)
                 .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET));
+        if (usesMicrosoftDomain) {
+            m.addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain(MICROSOFT).setVersion(1));
+        }
         metadata.forEach((k, v) -> m.addMetadataProps(Onnx.StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
         return m.build();
     }

@@ -17,20 +17,28 @@ public final class Gelu {
     private Gelu() {
     }
 
-    /** Output and Φ(x), kept for the backward pass. */
-    public record Result(INDArray output, INDArray cdf) {
+    /**
+     * The output only. Φ(x) is recomputed by the backward pass from x, which the caller keeps anyway: keeping it
+     * would hold one more [rows, FFN] array per layer for the whole step, the widest activation there is.
+     */
+    public record Result(INDArray output) {
     }
 
+    /** x·Φ(x), in one new array (Φ is built in it, then multiplied by x in place). */
     public static Result forward(INDArray x) {
-        INDArray cdf = x.mul(INV_SQRT2);
-        Nd4j.getExecutioner().exec(new Erf(cdf, cdf));
-        cdf.addi(1.0).muli(0.5);
-        return new Result(x.mul(cdf), cdf);
+        return new Result(cdf(x).muli(x));
     }
 
     /** d/dx [x·Φ(x)] = Φ(x) + x·φ(x). */
     public static INDArray backward(INDArray x, Result fwd, INDArray dOut) {
         INDArray pdf = Transforms.exp(x.mul(x).muli(-0.5), false).muli(INV_SQRT_2PI);
-        return pdf.muli(x).addi(fwd.cdf()).muli(dOut);
+        return pdf.muli(x).addi(cdf(x)).muli(dOut);
+    }
+
+    /** Φ(x) = ½(1 + erf(x/√2)), in a new array. */
+    private static INDArray cdf(INDArray x) {
+        INDArray cdf = x.mul(INV_SQRT2);
+        Nd4j.getExecutioner().exec(new Erf(cdf, cdf));
+        return cdf.addi(1.0).muli(0.5);
     }
 }

@@ -33,7 +33,8 @@ public final class MultiHeadAttention {
         INDArray vh = split(v, batch, length, heads, headSize);
         INDArray scores = Nd4j.matmul(qh, kh, false, true, false).muli(1.0 / Math.sqrt(headSize));
         Nd4j.getExecutioner().exec(new BroadcastAddOp(scores, keyBias, scores, 0, 3));
-        INDArray probs = scores.ulike();
+        // in place: the scores are not needed once they are probabilities, and the step keeps what it allocates
+        INDArray probs = scores;
         Nd4j.exec((CustomOp) new SoftMax(scores, probs, 3));
         INDArray context = merge(Nd4j.matmul(probs, vh), batch, length);
         return new Result(context, qh, kh, vh, probs);

@@ -17,6 +17,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * One replica: K AdamW steps on an iterator of batches, from a {@link TrainingState} to a new one. The loss is an
@@ -37,7 +38,8 @@ public final class LocalTrainer {
     /** Each local step's example count, [K]. */
     public static final String STEP_EXAMPLES = "stats/step-examples";
 
-    private static final String WORKSPACE = "condense-train-step";
+    /** The arena of one training step (see {@link StepWorkspace}). */
+    static final String WORKSPACE = "condense-train-step";
 
     private final OptimizerSettings settings;
     private final Objective objective;
@@ -55,18 +57,19 @@ public final class LocalTrainer {
     }
 
     public ReplicaResult train(TrainingState start, Iterator<Batch> batches, int steps) {
-        TransformerEncoder encoder = TransformerEncoder.of(start.model(), DataType.FLOAT, settings.frozen());
-        Map<String, INDArray> extras = toArrays(start.extra());
-        Map<String, INDArray> m = toArrays(start.firstMoment());
-        Map<String, INDArray> v = toArrays(start.secondMoment());
-        List<StepHook.Session> sessions = new ArrayList<>();
-        Map<String, INDArray> optimized = new LinkedHashMap<>(encoder.weights());
-        for (StepHook hook : hooks) {
-            StepHook.Session session = hook.start(start, encoder);
-            optimized.putAll(session.optimizedWeights());
-            sessions.add(session);
-        }
-        optimized.putAll(extras);
+        return train(() -> start, batches, steps);
+    }
+
+    /**
+     * Trains from the state {@code start} supplies, asked for once and not kept: once the engine holds the weights
+     * and moments, their heap copy is garbage, so a replica does not hold them twice for the whole round (in a
+     * MiniLM prune, two replicas' copies were 450 MB of the heap).
+     */
+    public ReplicaResult train(Supplier<TrainingState> start, Iterator<Batch> batches, int steps) {
+        Replica replica = new Replica(start.get());
+        TransformerEncoder encoder = replica.encoder;
+        Map<String, INDArray> extras = replica.extras;
+        List<StepHook.Session> sessions = replica.sessions;
         AdamW adam = new AdamW(settings);
         MappingCounts mapping = new MappingCounts();
         float[] stepLoss = new float[steps];
@@ -74,7 +77,7 @@ public final class LocalTrainer {
         double lossSum = 0;
         long examples = 0;
         int done = 0;
-        long step = start.step();
+        long step = replica.firstStep;
         while (done < steps && batches.hasNext()) {
             Batch batch = batches.next();
             StepHook.Step current = new StepHook.Step(encoder, extras, ++step, batch.size());
@@ -86,7 +89,7 @@ public final class LocalTrainer {
                 Map<String, INDArray> grads = encoder.backward(pass, loss.dLogits(), loss.dHidden());
                 grads.putAll(loss.extraGrads());
                 sessions.forEach(s -> s.afterBackward(current, grads));
-                adam.step(optimized, grads, m, v, step);
+                adam.step(replica.optimized, grads, replica.m, replica.v, step);
                 lossSum += loss.lossSum();
                 stepLoss[done] = (float) loss.lossSum();
                 mapping.add(loss.layerMapping(), encoder.spec().layers() + 1);
@@ -101,9 +104,41 @@ public final class LocalTrainer {
         mapping.addTo(sums);
         sums.put(STEP_LOSS, new Tensor(new long[] {steps}, stepLoss));
         sums.put(STEP_EXAMPLES, new Tensor(new long[] {steps}, stepExamples));
-        TrainingState end = new TrainingState(new ModelState(start.model().spec(), model), toTensors(extras),
-                toTensors(m), toTensors(v), start.scores(), start.masks(), step);
+        TrainingState end = new TrainingState(new ModelState(encoder.spec(), model), toTensors(extras),
+                toTensors(replica.m), toTensors(replica.v), replica.scores, replica.masks, step);
         return new ReplicaResult(end, lossSum, examples, done, sums);
+    }
+
+    /** What a replica trains: the engine, the extras and moments as arrays, the hooks' sessions. */
+    private final class Replica {
+        final TransformerEncoder encoder;
+        final Map<String, INDArray> extras;
+        final Map<String, INDArray> m;
+        final Map<String, INDArray> v;
+        final List<StepHook.Session> sessions = new ArrayList<>();
+        /** Everything the optimizer updates, by name: weights, the hooks' trained tensors, extras. */
+        final Map<String, INDArray> optimized;
+        /** The parts of the start state passed through untouched (small: per-head or per-neuron, and masks). */
+        final TensorMap scores;
+        final TensorMap masks;
+        final long firstStep;
+
+        Replica(TrainingState start) {
+            encoder = TransformerEncoder.of(start.model(), DataType.FLOAT, settings.frozen());
+            extras = toArrays(start.extra());
+            m = toArrays(start.firstMoment());
+            v = toArrays(start.secondMoment());
+            optimized = new LinkedHashMap<>(encoder.weights());
+            for (StepHook hook : hooks) {
+                StepHook.Session session = hook.start(start, encoder);
+                optimized.putAll(session.optimizedWeights());
+                sessions.add(session);
+            }
+            optimized.putAll(extras);
+            scores = start.scores();
+            masks = start.masks();
+            firstStep = start.step();
+        }
     }
 
     static Map<String, INDArray> toArrays(TensorMap map) {

@@ -70,7 +70,8 @@ class MiniLmExportTest {
     void int8StaysWithinAPointOfFloat32OnSst2Dev() throws Exception {
         ModelState model = MiniLm.classifier(2, 3);
         List<Example> train = read(Path.of("../data-samples/sst2/train.tsv"), 1024);
-        byte[] fp32 = OnnxExport.toBytes(model, Precision.FLOAT32, List.of("0", "1"), "test");
+        byte[] fp32 = OnnxExport.toBytes(model, Precision.FLOAT32, Operators.ONNX_RUNTIME, List.of("0", "1"),
+                "test");
         float[][] features;
         try (OnnxRuntimeModel ort = new OnnxRuntimeModel(fp32, 1)) {
             features = embeddings(ort, train);
@@ -82,8 +83,10 @@ class MiniLmExportTest {
         model.weights().put(ParameterNames.CLASSIFIER_BIAS,
                 new Tensor(new long[] {2}, java.util.Arrays.copyOfRange(head, hidden * 2, hidden * 2 + 2)));
 
-        double float32 = accuracy(OnnxExport.toBytes(model, Precision.FLOAT32, List.of("0", "1"), "test"));
-        double int8 = accuracy(OnnxExport.toBytes(model, Precision.INT8, List.of("0", "1"), "test"));
+        double float32 = accuracy(OnnxExport.toBytes(model, Precision.FLOAT32, Operators.ONNX_RUNTIME,
+                List.of("0", "1"), "test"));
+        double int8 = accuracy(OnnxExport.toBytes(model, Precision.INT8, Operators.ONNX_RUNTIME,
+                List.of("0", "1"), "test"));
         assertTrue(float32 > 0.7, "the logistic head is a real classifier: " + float32);
         assertEquals(float32, int8, 0.01, "INT8 accuracy " + int8 + " against float32 " + float32);
     }

@@ -44,10 +44,20 @@ class OnnxExportTest {
         return out;
     }
 
-    /** The engine's and ONNX Runtime's outputs agree within 1e-4 at every real position. */
+    /**
+     * The engine's and ONNX Runtime's outputs agree within 1e-4 at every real position, with standard operators only
+     * and with ONNX Runtime's fused ones.
+     */
     static void assertSameOutputs(ModelState model, Batch batch) throws Exception {
+        for (Operators operators : Operators.values()) {
+            assertSameOutputs(model, batch, operators);
+        }
+    }
+
+    private static void assertSameOutputs(ModelState model, Batch batch, Operators operators) throws Exception {
         ForwardPass ours = TransformerEncoder.of(model, DataType.FLOAT, Set.of()).forward(batch);
-        byte[] onnx = OnnxExport.toBytes(model, Precision.FLOAT32, labels(model.spec().numLabels()), "test");
+        byte[] onnx = OnnxExport.toBytes(model, Precision.FLOAT32, operators, labels(model.spec().numLabels()),
+                "test");
         try (OnnxRuntimeModel ort = new OnnxRuntimeModel(onnx, 1)) {
             assertClose(ours.logits(), ort.run(batch, EncoderGraph.LOGITS), batch, "logits");
             assertEquals(0, ours.logits().sub(ort.logits(batch)).amaxNumber().doubleValue(), TOLERANCE,
@@ -126,16 +136,40 @@ class OnnxExportTest {
         assertSameOutputs(TinyEncoders.randomState(TinyEncoders.speechSpec(true), 47), TinyEncoders.speechBatch());
     }
 
+    /**
+     * The standard graph uses the default domain only; ONNX Runtime's graph ends every block (of a model with all
+     * hidden dimensions) in one SkipLayerNormalization and runs the FFN activation as one BiasGelu.
+     */
+    @Test
+    void operatorSetsDecideTheDomainsAGraphUses() throws Exception {
+        ModelState model = TinyEncoders.randomState(TinyEncoders.spec(), 49);
+        Onnx.ModelProto standard = Onnx.ModelProto.parseFrom(OnnxExport.toBytes(model, Precision.FLOAT32,
+                Operators.STANDARD, labels(3), "test"));
+        assertTrue(standard.getGraph().getNodeList().stream().allMatch(n -> n.getDomain().isEmpty()));
+        assertEquals(1, standard.getOpsetImportCount());
+        Onnx.ModelProto fused = Onnx.ModelProto.parseFrom(OnnxExport.toBytes(model, Precision.FLOAT32,
+                Operators.ONNX_RUNTIME, labels(3), "test"));
+        Map<String, Long> contrib = fused.getGraph().getNodeList().stream()
+                .filter(n -> n.getDomain().equals(OnnxGraph.MICROSOFT))
+                .collect(java.util.stream.Collectors.groupingBy(Onnx.NodeProto::getOpType,
+                        java.util.stream.Collectors.counting()));
+        int layers = model.spec().layers();
+        assertEquals(Map.of("SkipLayerNormalization", 2L * layers, "BiasGelu", (long) layers), contrib);
+        assertEquals(OnnxGraph.MICROSOFT, fused.getOpsetImport(1).getDomain());
+    }
+
     @Test
     void metadataNamesLabelsKindAndPrecision() throws Exception {
         ModelState model = TinyEncoders.randomState(TinyEncoders.spec(), 48);
-        byte[] bytes = OnnxExport.toBytes(model, Precision.INT8, List.of("neg", "pos \"quoted\"", "neutral"), "1.2");
+        byte[] bytes = OnnxExport.toBytes(model, Precision.INT8, Operators.ONNX_RUNTIME,
+                List.of("neg", "pos \"quoted\"", "neutral"), "1.2");
         Onnx.ModelProto proto = Onnx.ModelProto.parseFrom(bytes);
         Map<String, String> meta = new java.util.HashMap<>();
         proto.getMetadataPropsList().forEach(e -> meta.put(e.getKey(), e.getValue()));
         assertEquals("[\"neg\",\"pos \\\"quoted\\\"\",\"neutral\"]", meta.get(OnnxExport.LABELS));
         assertEquals("text", meta.get(OnnxExport.KIND));
         assertEquals("int8", meta.get(OnnxExport.PRECISION));
+        assertEquals("onnx_runtime", meta.get(OnnxExport.OPERATORS));
         assertEquals(OnnxGraph.OPSET, proto.getOpsetImport(0).getVersion());
         try (OnnxRuntimeModel ort = new OnnxRuntimeModel(bytes, 1)) {
             assertEquals(Set.of(EncoderGraph.INPUT_IDS, EncoderGraph.ATTENTION_MASK, EncoderGraph.TOKEN_TYPE_IDS),
@@ -147,7 +181,7 @@ class OnnxExportTest {
     void labelNamesMustMatchTheOutputs() {
         ModelState model = TinyEncoders.randomState(TinyEncoders.spec(), 49);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> OnnxExport.toBytes(model, Precision.FLOAT32, List.of("0", "1"), "test"));
+                () -> OnnxExport.toBytes(model, Precision.FLOAT32, Operators.STANDARD, List.of("0", "1"), "test"));
         assertTrue(e.getMessage().contains("3 outputs but 2 label names"), e.getMessage());
     }
 }

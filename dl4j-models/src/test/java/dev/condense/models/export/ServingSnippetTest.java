@@ -33,7 +33,8 @@ class ServingSnippetTest {
     void theReadmeSnippetServesAnExportedModel() throws Exception {
         ModelState model = MiniLm.classifier(2, 5);
         Path exported = dir.resolve("model.onnx");
-        Files.write(exported, OnnxExport.toBytes(model, Precision.FLOAT32, List.of("negative", "positive"), "test"));
+        Files.write(exported, OnnxExport.toBytes(model, Precision.FLOAT32, Operators.ONNX_RUNTIME,
+                List.of("negative", "positive"), "test"));
         String path = exported.toString();
 
         float[][] logits;

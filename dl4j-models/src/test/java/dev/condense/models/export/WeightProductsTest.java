@@ -28,8 +28,11 @@ class WeightProductsTest {
         List<String> labels = List.of("a", "b", "c");
         float[] fp32;
         float[] int8;
-        try (OnnxRuntimeModel f = new OnnxRuntimeModel(OnnxExport.toBytes(model, Precision.FLOAT32, labels, "t"), 1);
-             OnnxRuntimeModel q = new OnnxRuntimeModel(OnnxExport.toBytes(model, Precision.INT8, labels, "t"), 1)) {
+        Operators ops = Operators.ONNX_RUNTIME;
+        try (OnnxRuntimeModel f = new OnnxRuntimeModel(OnnxExport.toBytes(model, Precision.FLOAT32, ops, labels, "t"),
+                1);
+             OnnxRuntimeModel q = new OnnxRuntimeModel(OnnxExport.toBytes(model, Precision.INT8, ops, labels, "t"),
+                     1)) {
             fp32 = f.run(TinyEncoders.batch(), EncoderGraph.LOGITS);
             int8 = q.run(TinyEncoders.batch(), EncoderGraph.LOGITS);
         }

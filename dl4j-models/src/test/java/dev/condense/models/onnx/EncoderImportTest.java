@@ -6,6 +6,7 @@ import dev.condense.models.encoder.Pooling;
 import dev.condense.models.encoder.TinyEncoders;
 import dev.condense.models.encoder.TransformerEncoder;
 import dev.condense.models.export.OnnxExport;
+import dev.condense.models.export.Operators;
 import dev.condense.models.export.Precision;
 import dev.condense.models.pretrained.Pretrained;
 import dev.condense.models.state.ModelState;
@@ -95,7 +96,8 @@ class EncoderImportTest {
     @Test
     void condensesOwnExportReadsBackExactly() throws Exception {
         ModelState model = TinyEncoders.randomState(TinyEncoders.spec().withPooling(Pooling.CLS), 3);
-        byte[] onnx = OnnxExport.toBytes(model, Precision.FLOAT32, List.of("a", "b", "c"), "test");
+        byte[] onnx = OnnxExport.toBytes(model, Precision.FLOAT32, Operators.STANDARD, List.of("a", "b", "c"),
+                "test");
         EncoderImport.Encoder back = EncoderImport.read(new ByteArrayInputStream(onnx), Pooling.CLS, 3);
         assertEquals(model.spec(), back.spec());
         for (String name : back.weights().names()) {
@@ -106,14 +108,15 @@ class EncoderImportTest {
     @Test
     void graphsThatAreNotBertEncodersAreRefusedNamingWhatIsMissing() {
         ModelState speech = TinyEncoders.randomState(TinyEncoders.speechSpec(false), 4);
-        byte[] speechGraph = OnnxExport.toBytes(speech, Precision.FLOAT32, List.of("a", "b", "c"), "test");
+        byte[] speechGraph = OnnxExport.toBytes(speech, Precision.FLOAT32, Operators.STANDARD,
+                List.of("a", "b", "c"), "test");
         IOException e = assertThrows(IOException.class,
                 () -> EncoderImport.read(new ByteArrayInputStream(speechGraph), Pooling.MEAN, 2));
         assertTrue(e.getMessage().contains("not a BERT-style encoder graph: found no a graph input named "
                 + "'input_ids'"), e.getMessage());
 
         byte[] int8 = OnnxExport.toBytes(TinyEncoders.randomState(TinyEncoders.spec(), 5), Precision.INT8,
-                List.of("a", "b", "c"), "test");
+                Operators.STANDARD, List.of("a", "b", "c"), "test");
         IOException quantized = assertThrows(IOException.class,
                 () -> EncoderImport.read(new ByteArrayInputStream(int8), Pooling.MEAN, 2));
         assertTrue(quantized.getMessage().contains("six weight MatMuls per layer (found 0)"), quantized.getMessage());

@@ -7,6 +7,7 @@ import dev.condense.models.eval.ClassificationMetrics;
 import dev.condense.models.eval.Evaluator;
 import dev.condense.models.eval.Inference;
 import dev.condense.models.export.OnnxExport;
+import dev.condense.models.export.Operators;
 import dev.condense.models.export.OnnxRuntimeModel;
 import dev.condense.models.export.Precision;
 import dev.condense.models.eval.TranscriptionMetrics;
@@ -66,7 +67,7 @@ public final class DistributedEvaluator {
                                    ShardScore<M> score, Function2<M, M, M> merge) {
         boolean onnx = engine == InferenceEngine.ONNXRUNTIME;
         Broadcast<byte[]> bytes = sc.broadcast(onnx ? OnnxExport.toBytes(model, Precision.FLOAT32,
-                indexNames(model.spec().numLabels()), "evaluation") : model.toBytes());
+                Operators.ONNX_RUNTIME, indexNames(model.spec().numLabels()), "evaluation") : model.toBytes());
         try (JobDescription named = JobDescription.set(sc, description)) {
             return examples.mapPartitions(it -> {
                 NativeThreads.limit(threadsPerTask);

@@ -1,6 +1,7 @@
 package dev.condense.spark.io;
 
 import dev.condense.models.export.OnnxExport;
+import dev.condense.models.export.Operators;
 import dev.condense.models.export.Precision;
 import dev.condense.models.state.ModelState;
 import org.apache.hadoop.conf.Configuration;
@@ -34,12 +35,12 @@ public final class ExportedModel {
      * @return the files written, graphs first
      */
     public static List<String> write(Configuration conf, String directory, ModelState model, List<String> labels,
-                                     List<Precision> precisions, byte[] tokenizerJson) {
+                                     List<Precision> precisions, Operators operators, byte[] tokenizerJson) {
         List<String> written = new ArrayList<>();
         try {
             for (Precision precision : precisions) {
                 String file = directory + "/" + fileName(precision);
-                HadoopFiles.writeAtomically(conf, file, OnnxExport.toBytes(model, precision, labels,
+                HadoopFiles.writeAtomically(conf, file, OnnxExport.toBytes(model, precision, operators, labels,
                         producerVersion()));
                 written.add(file);
             }

@@ -32,7 +32,8 @@ public final class ExportJob {
         List<String> labels = saved.hasLabels() ? saved.labels() : labels(model, s, source);
         String output = s.export().output().isEmpty() ? RunLayout.of(s).export() : s.export().output();
         byte[] tokenizer = model.spec().isSpeech() ? null : Tokenizers.json(conf, s.model());
-        for (String file : ExportedModel.write(conf, output, model, labels, s.export().precisions(), tokenizer)) {
+        for (String file : ExportedModel.write(conf, output, model, labels, s.export().precisions(),
+                s.export().operators(), tokenizer)) {
             log.accept("export: " + file + " from " + source);
         }
         return output;

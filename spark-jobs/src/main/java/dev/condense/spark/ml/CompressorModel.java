@@ -2,6 +2,7 @@ package dev.condense.spark.ml;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.condense.models.export.OnnxExport;
+import dev.condense.models.export.Operators;
 import dev.condense.models.export.Precision;
 import dev.condense.models.pretrained.MiniLm;
 import dev.condense.models.state.ModelState;
@@ -193,7 +194,7 @@ public final class CompressorModel extends Model<CompressorModel> implements MLW
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(frame.sparkSession().sparkContext());
         // exported once per call on the driver; every task scores it in an ONNX Runtime session of its own
         Broadcast<byte[]> graph = sc.broadcast(OnnxExport.toBytes(ModelState.fromBytes(model), Precision.FLOAT32,
-                labels, "transform"));
+                Operators.ONNX_RUNTIME, labels, "transform"));
         int pair = $(textPairCol).isEmpty() ? -1 : frame.schema().fieldIndex($(textPairCol));
         JavaRDD<Row> rows = frame.javaRDD().mapPartitions(new TextPredictions(graph,
                 frame.schema().fieldIndex($(textCol)), pair, maxLength, labels, (Integer) $(batchSize),
@@ -244,7 +245,7 @@ public final class CompressorModel extends Model<CompressorModel> implements MLW
             ModelStore.save(conf, path, stage.modelState(), stage.labels, "");
             try {
                 ExportedModel.write(conf, path, stage.modelState(), stage.labels, List.of(Precision.FLOAT32,
-                        Precision.INT8), MiniLm.tokenizerJson());
+                        Precision.INT8), Operators.ONNX_RUNTIME, MiniLm.tokenizerJson());
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }

@@ -4,6 +4,7 @@ import dev.condense.models.distill.DistillSettings;
 import dev.condense.models.encoder.EncoderSpec;
 import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.encoder.Pooling;
+import dev.condense.models.export.Operators;
 import dev.condense.models.export.Precision;
 import dev.condense.models.factor.Factoriser;
 import dev.condense.models.prune.MatrixKind;
@@ -239,9 +240,11 @@ public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, 
      *
      * @param model      the model to export; empty: the run's last model (compressed, factorised, student, teacher)
      * @param precisions one graph per entry, float32 and/or int8 (dynamically quantized)
+     * @param operators  standard ONNX only, or with ONNX Runtime's fused operators as well
      * @param output     the directory the graphs go to; empty: {@code <run>/export}
      */
-    public record Export(String model, List<Precision> precisions, String output) implements Serializable {
+    public record Export(String model, List<Precision> precisions, Operators operators, String output)
+            implements Serializable {
     }
 
     /**

@@ -9,6 +9,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import dev.condense.models.encoder.Pooling;
 import dev.condense.models.eval.EditDistance;
+import dev.condense.models.export.Operators;
 import dev.condense.models.export.Precision;
 import dev.condense.models.prune.MatrixKind;
 import dev.condense.models.speech.Characters;
@@ -180,7 +181,9 @@ public final class SettingsLoader {
         if (precisions.isEmpty()) {
             throw r.bad("precisions", names, "a non-empty list of float32 and int8, each once");
         }
-        return new CondenseSettings.Export(r.string("model"), List.copyOf(precisions), r.string("output"));
+        Operators operators = "standard".equals(r.oneOf("operators", Set.of("onnxruntime", "standard")))
+                ? Operators.STANDARD : Operators.ONNX_RUNTIME;
+        return new CondenseSettings.Export(r.string("model"), List.copyOf(precisions), operators, r.string("output"));
     }
 
     private static CondenseSettings.Shrink shrink(SettingsReader r) {

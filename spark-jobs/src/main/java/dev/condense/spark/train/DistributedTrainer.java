@@ -103,8 +103,7 @@ public final class DistributedTrainer {
             losses.add(average.meanLoss());
             checkpoints.save(plan.stage(), round + 1, new RoundCheckpoint(state, losses).parts());
             long t1 = System.nanoTime();
-            log.accept(progress.line(round, average.meanLoss(), average.examples(), (t1 - t0) / 1e9,
-                    average.slowestTrainingSeconds(), t1));
+            log.accept(progress.line(round, average, (t1 - t0) / 1e9, t1));
         }
         return new Outcome(state, losses);
     }

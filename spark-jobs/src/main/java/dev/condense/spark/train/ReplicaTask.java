@@ -41,9 +41,10 @@ final class ReplicaTask implements Function2<Integer, Iterator<Example>, Iterato
         }
         List<Batch> batches = BatchPlanner.roundBatches(examples, plan.seed(), partition, plan.round(),
                 plan.localSteps(), plan.batchSize());
-        TrainingState start = TrainingState.fromBytes(state.value());
         long t0 = System.nanoTime();
-        ReplicaResult result = trainers.create().train(start, batches.iterator(), plan.localSteps());
-        return List.of(RoundAverage.of(result, System.nanoTime() - t0)).iterator();
+        // the state is decoded inside the trainer and dropped once the engine holds it (see LocalTrainer.train)
+        ReplicaResult result = trainers.create().train(() -> TrainingState.fromBytes(state.value()),
+                batches.iterator(), plan.localSteps());
+        return List.of(RoundAverage.of(result, System.nanoTime() - t0, ResidentMemory.peakBytes())).iterator();
     }
 }

@@ -43,6 +43,7 @@ public final class RoundAverage implements java.io.Serializable {
     private int replicas;
     private int steps;
     private long slowestTrainingNanos;
+    private long peakResidentBytes;
 
     public static RoundAverage empty() {
         return new RoundAverage();
@@ -55,6 +56,11 @@ public final class RoundAverage implements java.io.Serializable {
 
     /** One replica's contribution, with the time its local steps took (the rest of a round is synchronisation). */
     public static RoundAverage of(ReplicaResult r, long trainingNanos) {
+        return of(r, trainingNanos, 0);
+    }
+
+    /** ... and the peak resident memory of the JVM that trained it. */
+    public static RoundAverage of(ReplicaResult r, long trainingNanos, long residentBytes) {
         RoundAverage s = new RoundAverage();
         TrainingState state = r.state();
         TensorMap trainable = new TensorMap();
@@ -71,6 +77,7 @@ public final class RoundAverage implements java.io.Serializable {
         s.replicas = r.examples() > 0 ? 1 : 0;
         s.steps = r.steps();
         s.slowestTrainingNanos = trainingNanos;
+        s.peakResidentBytes = residentBytes;
         return s;
     }
 
@@ -83,6 +90,7 @@ public final class RoundAverage implements java.io.Serializable {
             return other;
         }
         slowestTrainingNanos = Math.max(slowestTrainingNanos, other.slowestTrainingNanos);
+        peakResidentBytes = Math.max(peakResidentBytes, other.peakResidentBytes);
         if (steps != other.steps) {
             throw new IllegalStateException("replicas ran different step counts: " + steps + " vs " + other.steps);
         }
@@ -148,6 +156,14 @@ public final class RoundAverage implements java.io.Serializable {
     }
 
     /**
+     * The largest peak resident memory of the JVMs that trained this round's replicas, in bytes (0 when not
+     * measured): in local mode the whole job's process, on a cluster the fullest executor.
+     */
+    public long peakResidentBytes() {
+        return peakResidentBytes;
+    }
+
+    /**
      * Writes the tensors as one compact block, into a buffer sized once: a replica's weights and moments are
      * hundreds of megabytes, and a growing buffer's doubling copies would hold two or three times that on the heap.
      */
@@ -205,6 +221,7 @@ public final class RoundAverage implements java.io.Serializable {
             out.writeLong(s.examples);
             out.writeInt(s.steps, true);
             out.writeLong(s.slowestTrainingNanos, true);
+            out.writeLong(s.peakResidentBytes, true);
             if (s.replicas > 0) {
                 byte[] bytes = s.tensorBytes();
                 out.writeInt(bytes.length, true);
@@ -220,6 +237,7 @@ public final class RoundAverage implements java.io.Serializable {
             s.examples = in.readLong();
             s.steps = in.readInt(true);
             s.slowestTrainingNanos = in.readLong(true);
+            s.peakResidentBytes = in.readLong(true);
             if (s.replicas > 0) {
                 s.readTensors(in.readBytes(in.readInt(true)));
             }

@@ -50,7 +50,22 @@ class ExportJobTest {
                 new OrtSession.SessionOptions())) {
             assertEquals("[\"neg\",\"pos\",\"mixed\"]",
                     session.getMetadata().getCustomMetadata().get(OnnxExport.LABELS));
+            assertEquals("onnx_runtime", session.getMetadata().getCustomMetadata().get(OnnxExport.OPERATORS));
         }
+    }
+
+    @Test
+    void standardOperatorsAreOneSettingAway() throws Exception {
+        ModelStore.save(new Configuration(), dir + "/tiny/teacher", TinyEncoders.randomState(TinyEncoders.spec(), 4),
+                java.util.List.of(), "");
+        assertEquals(Condense.OK, Condense.run(args("export.operators=standard", "export.precisions=[float32]")));
+        onnx.Onnx.ModelProto graph = onnx.Onnx.ModelProto.parseFrom(Files.readAllBytes(
+                dir.resolve("tiny/export/model.onnx")));
+        assertTrue(graph.getGraph().getNodeList().stream().allMatch(n -> n.getDomain().isEmpty()));
+
+        CommandRun r = CommandRun.of(args("export.operators=tensorrt"));
+        assertEquals(Condense.BAD_SETTINGS, r.code());
+        assertTrue(r.err().contains("condense.export.operators"), r.err());
     }
 
     @Test

@@ -167,7 +167,8 @@ class FinetuneJobTest {
                 16, 2, 2, 32, 1e-12, 2).withPooling(dev.condense.models.encoder.Pooling.CLS);
         Files.write(own.resolve("encoder.onnx"), dev.condense.models.export.OnnxExport.toBytes(
                 dev.condense.models.encoder.TinyEncoders.randomState(spec, 3),
-                dev.condense.models.export.Precision.FLOAT32, List.of("0", "1"), "test"));
+                dev.condense.models.export.Precision.FLOAT32, dev.condense.models.export.Operators.STANDARD,
+                List.of("0", "1"), "test"));
         Files.write(own.resolve("tokenizer.json"), MiniLm.tokenizerJson());
         Path subset = SparkTestSession.sst2Rows(dir.resolve("sst2-64.tsv"), 0, 64);
         CondenseSettings s = SettingsLoader.load("", "test", List.of("data.train=" + subset, "data.dev=" + subset,
@@ -189,7 +190,8 @@ class FinetuneJobTest {
         Files.write(own.resolve("encoder.onnx"), dev.condense.models.export.OnnxExport.toBytes(
                 dev.condense.models.encoder.TinyEncoders.randomState(
                         dev.condense.models.encoder.TinyEncoders.spec(), 3),
-                dev.condense.models.export.Precision.FLOAT32, List.of("0", "1", "2"), "test"));
+                dev.condense.models.export.Precision.FLOAT32, dev.condense.models.export.Operators.STANDARD,
+                List.of("0", "1", "2"), "test"));
         CondenseSettings missing = SettingsLoader.load("", "test", List.of(
                 "model.pretrained=" + own.resolve("encoder.onnx"), "run.output=" + dir.resolve("runs")));
         dev.condense.spark.data.DataException e = assertThrows(dev.condense.spark.data.DataException.class,
