@@ -32,15 +32,19 @@ final class LayerGraph {
         String norm1 = ops.spec.layer(layer).heads() > 0
                 ? ops.biasResidualNorm(attention(layer, x, keyBias), attentionOutput(layer, "bias"), x,
                 attentionNorm(layer, "gamma"), attentionNorm(layer, "beta"))
-                : ops.layerNorm(ops.add(ops.weight(attentionOutput(layer, "bias")), x), attentionNorm(layer, "gamma"),
+                : emptyBlock(attentionOutput(layer, "bias"), x, attentionNorm(layer, "gamma"),
                 attentionNorm(layer, "beta"));
         if (ops.spec.layer(layer).ffn() == 0) {
-            return ops.layerNorm(ops.add(ops.weight(ffnOut(layer, "bias")), norm1), ffnNorm(layer, "gamma"),
-                    ffnNorm(layer, "beta"));
+            return emptyBlock(ffnOut(layer, "bias"), norm1, ffnNorm(layer, "gamma"), ffnNorm(layer, "beta"));
         }
         String activation = ops.biasGelu(ops.product(norm1, ffnIn(layer, "")), ffnIn(layer, "bias"));
         return ops.biasResidualNorm(ops.product(activation, ffnOut(layer, "")), ffnOut(layer, "bias"), norm1,
                 ffnNorm(layer, "gamma"), ffnNorm(layer, "beta"));
+    }
+
+    /** A block that kept no heads (or no neurons): its output is its bias, so LayerNorm(bias + residual). */
+    private String emptyBlock(String biasName, String residual, String gammaName, String betaName) {
+        return ops.layerNorm(ops.add(ops.weight(biasName), residual), gammaName, betaName);
     }
 
     /** The attention block's output before its bias: the heads' context times the output matrix. */

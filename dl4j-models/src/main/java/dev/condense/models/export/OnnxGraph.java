@@ -45,8 +45,7 @@ final class OnnxGraph {
 
     /** Adds a node of ONNX Runtime's contrib domain ({@value #MICROSOFT}) with one output. */
     String microsoftNode(String op, String hint, List<String> inputs, Attribute... attributes) {
-        String output = fresh(hint);
-        nodeWithOutputs(op, inputs, List.of(output), attributes);
+        String output = node(op, hint, inputs, attributes);
         graph.getNodeBuilder(graph.getNodeCount() - 1).setDomain(MICROSOFT);
         usesMicrosoftDomain = true;
         return output;

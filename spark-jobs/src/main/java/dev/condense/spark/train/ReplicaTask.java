@@ -41,10 +41,15 @@ final class ReplicaTask implements Function2<Integer, Iterator<Example>, Iterato
         }
         List<Batch> batches = BatchPlanner.roundBatches(examples, plan.seed(), partition, plan.round(),
                 plan.localSteps(), plan.batchSize());
-        long t0 = System.nanoTime();
-        // the state is decoded inside the trainer and dropped once the engine holds it (see LocalTrainer.train)
-        ReplicaResult result = trainers.create().train(() -> TrainingState.fromBytes(state.value()),
-                batches.iterator(), plan.localSteps());
-        return List.of(RoundAverage.of(result, System.nanoTime() - t0, ResidentMemory.peakBytes())).iterator();
+        // decoded inside the trainer, which drops it once the engine holds it (see LocalTrainer.train); decoding
+        // the broadcast is synchronisation, so the training time starts after it
+        long[] decoded = new long[1];
+        ReplicaResult result = trainers.create().train(() -> {
+            TrainingState start = TrainingState.fromBytes(state.value());
+            decoded[0] = System.nanoTime();
+            return start;
+        }, batches.iterator(), plan.localSteps());
+        return List.of(RoundAverage.of(result, System.nanoTime() - decoded[0], ResidentMemory.peakBytes()))
+                .iterator();
     }
 }
