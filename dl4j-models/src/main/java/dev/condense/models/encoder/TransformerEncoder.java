@@ -123,6 +123,13 @@ public final class TransformerEncoder implements Encoder {
         return weights;
     }
 
+    /** Frees the native buffers of the weights, gates and gradient buffers now; the encoder is unusable after. */
+    public void release() {
+        NdArrays.release(weights.values());
+        NdArrays.release(gates.values());
+        NdArrays.release(gradientBuffers.values());
+    }
+
     public Set<String> frozen() {
         return frozen;
     }

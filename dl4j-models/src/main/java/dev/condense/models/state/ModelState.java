@@ -7,6 +7,7 @@ import dev.condense.models.encoder.Pooling;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
+import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -78,7 +79,7 @@ public record ModelState(EncoderSpec spec, TensorMap weights) {
         }
     }
 
-    public void writeTo(DataOutputStream out) throws IOException {
+    public void writeTo(DataOutput out) throws IOException {
         out.writeInt(MAGIC);
         out.writeInt(VERSION);
         out.writeInt(spec.vocabSize());

@@ -30,4 +30,17 @@ public final class NdArrays {
         }
         return toTensor(f.dup('c'));
     }
+
+    /**
+     * Frees the arrays' native buffers now (views and arrays already freed are skipped). ND4J otherwise frees a
+     * buffer when the garbage collector finds its Java object, which for long-lived arrays (a replica's weights and
+     * moments) can be rounds later: meanwhile the next round's copies sit beside them in native memory.
+     */
+    public static void release(Iterable<INDArray> arrays) {
+        for (INDArray a : arrays) {
+            if (a != null && a.closeable()) {
+                a.close();
+            }
+        }
+    }
 }

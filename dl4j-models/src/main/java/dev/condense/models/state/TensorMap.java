@@ -1,10 +1,11 @@
 package dev.condense.models.state;
 
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import java.io.DataOutput;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -16,6 +17,9 @@ import java.util.Set;
  * averaging needs (scaled sums) and a compact binary form. The order of insertion is the order on the wire.
  */
 public final class TensorMap {
+
+    /** Floats converted at a time when writing and reading: 64 KB. */
+    private static final int CHUNK_FLOATS = 16 * 1024;
 
     private final LinkedHashMap<String, Tensor> tensors = new LinkedHashMap<>();
 
@@ -166,8 +170,15 @@ public final class TensorMap {
         return n;
     }
 
-    public void writeTo(DataOutputStream out) throws IOException {
+    /**
+     * Writes the tensors in the compact form {@link #readFrom} reads, converting floats through one small buffer: a
+     * tensor can be tens of megabytes (MiniLM's word embeddings are 47 MB), and the state is written while the
+     * heap already holds it, so a whole-tensor byte copy would be a peak of its own.
+     */
+    public void writeTo(DataOutput out) throws IOException {
         out.writeInt(tensors.size());
+        ByteBuffer chunk = ByteBuffer.allocate(CHUNK_FLOATS * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        FloatBuffer floats = chunk.asFloatBuffer();
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             Tensor t = e.getValue();
             out.writeUTF(e.getKey());
@@ -175,16 +186,20 @@ public final class TensorMap {
             for (long d : t.shape()) {
                 out.writeLong(d);
             }
-            ByteBuffer buf = ByteBuffer.allocate(t.data().length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            buf.asFloatBuffer().put(t.data());
-            out.write(buf.array());
+            float[] data = t.data();
+            for (int from = 0; from < data.length; from += CHUNK_FLOATS) {
+                int n = Math.min(CHUNK_FLOATS, data.length - from);
+                floats.clear();
+                floats.put(data, from, n);
+                out.write(chunk.array(), 0, n * Float.BYTES);
+            }
         }
     }
 
     /**
-     * Reads what {@link #writeTo} wrote. {@code in} must read bytes held in memory (every caller's does), so that
-     * {@code available()} is the exact number of bytes left: each tensor's declared size is checked against it
-     * before anything is allocated.
+     * Reads what {@link #writeTo} wrote. {@code in.available()} must be the exact number of bytes left (bytes held in
+     * memory, or a stream of declared length: {@link KnownLengthInputStream}): each tensor's declared size is
+     * checked against it before anything is allocated.
      */
     public static TensorMap readFrom(DataInputStream in) throws IOException {
         int count = in.readInt();
@@ -192,6 +207,8 @@ public final class TensorMap {
             throw new IOException("corrupt tensor map: negative count " + count);
         }
         TensorMap map = new TensorMap();
+        ByteBuffer chunk = ByteBuffer.allocate(CHUNK_FLOATS * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        FloatBuffer floats = chunk.asFloatBuffer();
         for (int i = 0; i < count; i++) {
             String name = in.readUTF();
             int rank = in.readInt();
@@ -212,10 +229,13 @@ public final class TensorMap {
                 throw new IOException("corrupt or truncated: '" + name + "' declares " + n + " values ("
                         + Arrays.toString(shape) + ") but only " + in.available() + " bytes remain");
             }
-            byte[] bytes = new byte[(int) n * Float.BYTES];
-            in.readFully(bytes);
             float[] data = new float[(int) n];
-            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
+            for (int from = 0; from < data.length; from += CHUNK_FLOATS) {
+                int k = Math.min(CHUNK_FLOATS, data.length - from);
+                in.readFully(chunk.array(), 0, k * Float.BYTES);
+                floats.clear();
+                floats.get(data, from, k);
+            }
             map.put(name, new Tensor(shape, data));
         }
         return map;

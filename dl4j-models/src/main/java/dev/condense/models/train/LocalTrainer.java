@@ -106,6 +106,7 @@ public final class LocalTrainer {
         sums.put(STEP_EXAMPLES, new Tensor(new long[] {steps}, stepExamples));
         TrainingState end = new TrainingState(new ModelState(encoder.spec(), model), toTensors(extras),
                 toTensors(replica.m), toTensors(replica.v), replica.scores, replica.masks, step);
+        replica.release();
         return new ReplicaResult(end, lossSum, examples, done, sums);
     }
 
@@ -138,6 +139,14 @@ public final class LocalTrainer {
             scores = start.scores();
             masks = start.masks();
             firstStep = start.step();
+        }
+
+        /** Frees the replica's native buffers once its result is on the heap (see {@link NdArrays#release}). */
+        void release() {
+            encoder.release();
+            NdArrays.release(optimized.values());
+            NdArrays.release(m.values());
+            NdArrays.release(v.values());
         }
     }
 

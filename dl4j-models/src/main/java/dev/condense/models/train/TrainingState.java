@@ -7,6 +7,7 @@ import dev.condense.models.state.TensorMap;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
+import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -64,19 +65,31 @@ public record TrainingState(ModelState model, TensorMap extra, TensorMap firstMo
     }
 
     public byte[] toBytes() {
-        long size = model.serializedSize() + extra.serializedSize() + firstMoment.serializedSize()
-                + secondMoment.serializedSize() + scores.serializedSize() + masks.serializedSize() + Long.BYTES;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(Math.toIntExact(size));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(Math.toIntExact(serializedSize()));
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            model.writeTo(out);
-            for (TensorMap map : new TensorMap[] {extra, firstMoment, secondMoment, scores, masks}) {
-                map.writeTo(out);
-            }
-            out.writeLong(step);
+            writeTo(out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /** The exact length of {@link #writeTo}'s output. */
+    public long serializedSize() {
+        return model.serializedSize() + extra.serializedSize() + firstMoment.serializedSize()
+                + secondMoment.serializedSize() + scores.serializedSize() + masks.serializedSize() + Long.BYTES;
+    }
+
+    /**
+     * Writes the state straight into {@code out} (what {@link #toBytes} holds, without holding it): a MiniLM state
+     * is hundreds of megabytes, and a broadcast or a checkpoint that first copies it whole doubles the heap it needs.
+     */
+    public void writeTo(DataOutput out) throws IOException {
+        model.writeTo(out);
+        for (TensorMap map : new TensorMap[] {extra, firstMoment, secondMoment, scores, masks}) {
+            map.writeTo(out);
+        }
+        out.writeLong(step);
     }
 
     public static TrainingState fromBytes(byte[] bytes) {

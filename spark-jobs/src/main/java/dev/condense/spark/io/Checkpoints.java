@@ -1,14 +1,21 @@
 package dev.condense.spark.io;
 
+import dev.condense.models.state.KnownLengthInputStream;
 import dev.condense.spark.settings.SettingsException;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,11 +25,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32;
+import java.util.zip.CheckedOutputStream;
 
 /**
  * A stage's round checkpoints in {@code <run>/checkpoints}: {@code <stage>-round-NNNNN.ckpt}, each written
@@ -34,6 +43,8 @@ public final class Checkpoints {
 
     private static final int MAGIC = 0x434B5054; // "CKPT"
     private static final int KEEP = 2;
+    /** Magic, payload length, CRC32 of the payload. */
+    private static final int HEADER_BYTES = 16;
     /** The identity line holding the training data's {@link dev.condense.spark.data.DataDigest}; not a setting. */
     private static final String DATA_DIGEST = "(training data)";
 
@@ -47,37 +58,113 @@ public final class Checkpoints {
         this.directory = runDirectory + "/checkpoints";
     }
 
-    /** A checkpoint: the round it completes (1-based) and its payload. */
-    public record Checkpoint(int round, byte[] payload) {
+    /** Parses a checkpoint's payload from a stream whose {@code available()} is the payload bytes left. */
+    @FunctionalInterface
+    public interface Parser<T> {
+        T parse(DataInputStream in) throws IOException;
+    }
+
+    /** An intact checkpoint: the round it completes (1-based), and its file, read in a stream when asked. */
+    public static final class Checkpoint {
+        private final int round;
+        private final Path file;
+        private final long length;
+        private final Configuration conf;
+
+        private Checkpoint(int round, Path file, long length, Configuration conf) {
+            this.round = round;
+            this.file = file;
+            this.length = length;
+            this.conf = conf;
+        }
+
+        public int round() {
+            return round;
+        }
+
+        /** Parses the payload as it is read from the file, so a resume never holds the file's bytes whole. */
+        public <T> T read(Parser<T> parser) throws IOException {
+            try (FSDataInputStream in = file.getFileSystem(conf).open(file)) {
+                in.seek(HEADER_BYTES);
+                return parser.parse(new DataInputStream(new KnownLengthInputStream(
+                        new BufferedInputStream(in, 1 << 16), length)));
+            }
+        }
+    }
+
+    /** What a checkpoint holds, written by its owner straight into the file. */
+    @FunctionalInterface
+    public interface Payload {
+        void writeTo(DataOutputStream out) throws IOException;
     }
 
     /**
-     * Saves round {@code round} of {@code stage}; the payload is the concatenation of {@code parts} (so a caller can
-     * put a small header before a large state without copying the state once more).
+     * Saves round {@code round} of {@code stage}. The payload is written twice: once to learn its length and CRC32
+     * for the header, once into the file behind it. A training state is hundreds of megabytes, and holding it as
+     * bytes (and once more as the file's bytes) was the driver's largest heap peak of a round; serializing it
+     * twice costs well under a second. {@code payload} must write the same bytes both times.
      */
-    public void save(String stage, int round, byte[]... parts) {
-        CRC32 crc = new CRC32();
-        int length = 0;
-        for (byte[] part : parts) {
-            crc.update(part);
-            length = Math.addExact(length, part.length);
-        }
-        byte[] file = new byte[Math.addExact(16, length)];
-        ByteBuffer.wrap(file).putInt(MAGIC).putInt(length).putLong(crc.getValue());
-        int at = 16;
-        for (byte[] part : parts) {
-            System.arraycopy(part, 0, file, at, part.length);
-            at += part.length;
-        }
+    public void save(String stage, int round, Payload payload) {
         try {
+            CRC32 crc = new CRC32();
+            CountingOutputStream counted = new CountingOutputStream(new CheckedOutputStream(
+                    OutputStream.nullOutputStream(), crc));
+            write(payload, counted);
+            long length = counted.count();
+            if (length > Integer.MAX_VALUE) {
+                throw new IOException("a checkpoint of " + length + " bytes is too large for its header");
+            }
+            long checksum = crc.getValue();
             SortedMap<String, String> identity = unwritten.remove(stage);
             if (identity != null) {
                 HadoopFiles.writeAtomically(conf, identityFile(stage), render(identity));
             }
-            HadoopFiles.writeAtomically(conf, directory + "/" + fileName(stage, round), file);
+            HadoopFiles.writeAtomically(conf, directory + "/" + fileName(stage, round), out -> {
+                DataOutputStream header = new DataOutputStream(out);
+                header.writeInt(MAGIC);
+                header.writeInt((int) length);
+                header.writeLong(checksum);
+                CRC32 again = new CRC32();
+                CountingOutputStream body = new CountingOutputStream(new CheckedOutputStream(out, again));
+                write(payload, body);
+                if (body.count() != length || again.getValue() != checksum) {
+                    throw new IOException("the checkpoint's payload changed while it was written");
+                }
+            });
             prune(stage);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + stage + " round " + round, e);
+        }
+    }
+
+    private static void write(Payload payload, OutputStream out) throws IOException {
+        DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 1 << 16));
+        payload.writeTo(data);
+        data.flush();
+    }
+
+    /** Counts the bytes passing through. */
+    private static final class CountingOutputStream extends FilterOutputStream {
+        private long count;
+
+        CountingOutputStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+
+        long count() {
+            return count;
         }
     }
 
@@ -186,48 +273,35 @@ public final class Checkpoints {
     /** The newest checkpoint of {@code stage} whose length and checksum are intact. */
     public Optional<Checkpoint> latest(String stage) {
         for (FileStatus f : list(stage)) {
-            Optional<byte[]> payload = readValid(f.getPath());
-            if (payload.isPresent()) {
-                return Optional.of(new Checkpoint(roundOf(stage, f.getPath().getName()), payload.get()));
+            OptionalLong length = intactLength(f.getPath());
+            if (length.isPresent()) {
+                return Optional.of(new Checkpoint(roundOf(stage, f.getPath().getName()), f.getPath(),
+                        length.getAsLong(), conf));
             }
             System.err.println("ignoring damaged checkpoint " + f.getPath());
         }
         return Optional.empty();
     }
 
-    /** Reads one checkpoint file; a damaged file is an {@link IOException} naming it. */
-    public static byte[] read(Configuration conf, String path) throws IOException {
-        byte[] file;
-        try {
-            file = HadoopFiles.readAll(conf, path);
-        } catch (org.apache.hadoop.fs.ChecksumException e) {
-            throw new IOException("checkpoint " + path + " is truncated or corrupt (" + e.getMessage() + ")", e);
-        }
-        return validPayload(file).orElseThrow(() -> new IOException(
-                "checkpoint " + path + " is truncated or corrupt (length or CRC32 mismatch)"));
-    }
-
-    private Optional<byte[]> readValid(Path path) {
-        try {
-            return validPayload(HadoopFiles.readAll(conf, path.toString()));
+    /** The payload length of a file whose header, length and CRC32 agree with its contents; empty otherwise. */
+    private OptionalLong intactLength(Path path) {
+        try (FSDataInputStream in = path.getFileSystem(conf).open(path)) {
+            DataInputStream data = new DataInputStream(in);
+            if (data.readInt() != MAGIC) {
+                return OptionalLong.empty();
+            }
+            long length = data.readInt();
+            long expected = data.readLong();
+            CRC32 crc = new CRC32();
+            byte[] chunk = new byte[1 << 16];
+            long total = 0;
+            for (int n; (n = in.read(chunk)) > 0; total += n) {
+                crc.update(chunk, 0, n);
+            }
+            return total == length && crc.getValue() == expected ? OptionalLong.of(length) : OptionalLong.empty();
         } catch (IOException e) {
-            return Optional.empty();
+            return OptionalLong.empty();
         }
-    }
-
-    private static Optional<byte[]> validPayload(byte[] file) {
-        if (file.length < 16) {
-            return Optional.empty();
-        }
-        ByteBuffer header = ByteBuffer.wrap(file, 0, 16);
-        if (header.getInt() != MAGIC || header.getInt() != file.length - 16) {
-            return Optional.empty();
-        }
-        long expected = header.getLong();
-        byte[] payload = Arrays.copyOfRange(file, 16, file.length);
-        CRC32 crc = new CRC32();
-        crc.update(payload);
-        return crc.getValue() == expected ? Optional.of(payload) : Optional.empty();
     }
 
     /** Newest first. */

@@ -13,6 +13,7 @@ import dev.condense.models.speech.Utterance;
 import dev.condense.models.text.Encoding;
 import dev.condense.spark.data.Clip;
 import dev.condense.spark.train.RoundAverage;
+import dev.condense.spark.train.RoundStart;
 import org.apache.spark.serializer.KryoRegistrator;
 
 import java.util.ArrayList;
@@ -30,6 +31,7 @@ public final class CondenseKryoRegistrator implements KryoRegistrator {
         kryo.register(Example.class, new ExampleSerializer());
         kryo.register(Clip.class, new ClipSerializer());
         kryo.register(RoundAverage.class, new RoundAverage.KryoSerializer());
+        kryo.register(RoundStart.class, new RoundStart.KryoSerializer());
         kryo.register(ClassificationMetrics.class, new MetricsSerializer());
         kryo.register(TranscriptionMetrics.class, new TranscriptionMetricsSerializer());
         kryo.register(dev.condense.spark.data.RowErrors.class);

@@ -85,12 +85,20 @@ public final class HadoopFiles {
 
     /** Writes {@code bytes} to {@code path} atomically (temporary file, then rename). */
     public static void writeAtomically(Configuration conf, String path, byte[] bytes) throws IOException {
+        writeAtomically(conf, path, out -> out.write(bytes));
+    }
+
+    /** Writes what {@code writer} writes to {@code path} atomically, without holding it in memory. */
+    public static void writeAtomically(Configuration conf, String path, Writer writer) throws IOException {
         Path target = new Path(path);
         FileSystem fs = target.getFileSystem(conf);
         Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + System.nanoTime());
         try (FSDataOutputStream out = fs.create(tmp, true)) {
-            out.write(bytes);
+            writer.writeTo(out);
             out.hsync();
+        } catch (IOException | RuntimeException e) {
+            fs.delete(tmp, false);
+            throw e;
         }
         if (fs.exists(target) && !fs.delete(target, false)) {
             fs.delete(tmp, false);
@@ -100,6 +108,12 @@ public final class HadoopFiles {
             fs.delete(tmp, false);
             throw new IOException("cannot rename " + tmp + " to " + target);
         }
+    }
+
+    /** Writes a file's contents into the stream it is given. */
+    @FunctionalInterface
+    public interface Writer {
+        void writeTo(java.io.OutputStream out) throws IOException;
     }
 
     public static void writeAtomically(Configuration conf, String path, String text) throws IOException {

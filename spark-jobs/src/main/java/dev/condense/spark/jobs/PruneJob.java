@@ -2,7 +2,6 @@ package dev.condense.spark.jobs;
 
 import dev.condense.models.distill.DistillSettings;
 import dev.condense.models.distill.DistillationObjective;
-import dev.condense.models.encoder.TransformerEncoder;
 import dev.condense.models.eval.ClassificationMetrics;
 import dev.condense.models.factor.Factoriser;
 import dev.condense.models.prune.MaskSet;
@@ -30,14 +29,12 @@ import dev.condense.spark.train.TrainerFactory;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.nd4j.linalg.api.buffer.DataType;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 
@@ -199,12 +196,11 @@ public final class PruneJob {
         return split;
     }
 
-    /** Built on the executor: the teacher's engine from the broadcast bytes, once per task. */
+    /** Built on the executor, around the JVM's one engine of the broadcast teacher ({@link SharedTeacher}). */
     static Objective objective(Broadcast<byte[]> teacherBytes, DistillSettings distill) {
         if (distill.beta() == 0 && distill.gamma() == 0) {
             return Objective.crossEntropy();
         }
-        return new DistillationObjective(TransformerEncoder.of(ModelState.fromBytes(teacherBytes.value()),
-                DataType.FLOAT, Set.of()), distill);
+        return new DistillationObjective(SharedTeacher.of(teacherBytes), distill);
     }
 }

@@ -10,14 +10,16 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Parameter averaging on Spark. Each round: broadcast the state as bytes → every shard trains a replica for K
- * local steps ({@code mapPartitionsWithIndex}) → a fixed pairwise tree of merges on the executors forms the
+ * Parameter averaging on Spark. Each round: broadcast the state ({@link RoundStart}) → every shard trains a
+ * replica for K local steps ({@code mapPartitionsWithIndex}) → a fixed pairwise tree of merges on the executors forms the
  * example-weighted mean of weights and Adam moments ({@link PairwiseTreeReduce}) → the driver checkpoints it
  * atomically and starts the next round. A run whose stage has a
  * checkpoint resumes after its last completed round.
@@ -80,7 +82,7 @@ public final class DistributedTrainer {
         List<Double> losses = new ArrayList<>();
         Optional<Checkpoints.Checkpoint> resume = checkpoints.latest(plan.stage());
         if (resume.isPresent()) {
-            RoundCheckpoint saved = RoundCheckpoint.parse(resume.get().payload());
+            RoundCheckpoint saved = readCheckpoint(resume.get());
             requireSameShape(plan.stage(), initial.model().spec(), saved.state().model().spec());
             state = saved.state();
             losses.addAll(saved.roundLosses());
@@ -101,25 +103,33 @@ public final class DistributedTrainer {
             }
             state = plan.afterRound().apply(average.apply(state), average, round);
             losses.add(average.meanLoss());
-            checkpoints.save(plan.stage(), round + 1, new RoundCheckpoint(state, losses).parts());
+            checkpoints.save(plan.stage(), round + 1, new RoundCheckpoint(state, losses)::writeTo);
             long t1 = System.nanoTime();
             log.accept(progress.line(round, average, (t1 - t0) / 1e9, t1));
         }
         return new Outcome(state, losses);
     }
 
+    private static RoundCheckpoint readCheckpoint(Checkpoints.Checkpoint checkpoint) {
+        try {
+            return checkpoint.read(RoundCheckpoint::parse);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the checkpoint of round " + checkpoint.round(), e);
+        }
+    }
+
     /** One round; public so tests can compare it with local replicas. */
     public RoundAverage round(Plan plan, JavaRDD<Example> shards, TrainingState state, int round) {
-        Broadcast<byte[]> bytes = sc.broadcast(state.toBytes());
+        Broadcast<RoundStart> start = sc.broadcast(new RoundStart(state));
         try (JobDescription named = JobDescription.set(sc, String.format("%s: round %d/%d", plan.stage(), round + 1,
                 plan.rounds()))) {
             RoundPlan roundPlan = new RoundPlan(round, plan.localSteps(), plan.batchSize(), plan.seed(),
                     plan.threadsPerTask());
             return PairwiseTreeReduce.reduce(
-                    shards.mapPartitionsWithIndex(new ReplicaTask(bytes, plan.trainers(), roundPlan), true),
+                    shards.mapPartitionsWithIndex(new ReplicaTask(start, plan.trainers(), roundPlan), true),
                     RoundAverage::merge);
         } finally {
-            bytes.destroy();
+            start.destroy();
         }
     }
 }

@@ -13,18 +13,18 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * What one executor task does in a round: rebuild the broadcast state, plan this shard's batches for the round
+ * What one executor task does in a round: take the broadcast state, plan this shard's batches for the round
  * (seeded by round and partition, so a retry is identical) and run a local trainer for K steps.
  */
 final class ReplicaTask implements Function2<Integer, Iterator<Example>, Iterator<RoundAverage>> {
 
     private static final long serialVersionUID = 1L;
 
-    private final Broadcast<byte[]> state;
+    private final Broadcast<RoundStart> state;
     private final TrainerFactory trainers;
     private final RoundPlan plan;
 
-    ReplicaTask(Broadcast<byte[]> state, TrainerFactory trainers, RoundPlan plan) {
+    ReplicaTask(Broadcast<RoundStart> state, TrainerFactory trainers, RoundPlan plan) {
         this.state = state;
         this.trainers = trainers;
         this.plan = plan;
@@ -41,15 +41,14 @@ final class ReplicaTask implements Function2<Integer, Iterator<Example>, Iterato
         }
         List<Batch> batches = BatchPlanner.roundBatches(examples, plan.seed(), partition, plan.round(),
                 plan.localSteps(), plan.batchSize());
-        // decoded inside the trainer, which drops it once the engine holds it (see LocalTrainer.train); decoding
-        // the broadcast is synchronisation, so the training time starts after it
-        long[] decoded = new long[1];
+        // fetching the broadcast (and, on a cluster, decoding it) is synchronisation: training time starts after it
+        long[] started = new long[1];
         ReplicaResult result = trainers.create().train(() -> {
-            TrainingState start = TrainingState.fromBytes(state.value());
-            decoded[0] = System.nanoTime();
+            TrainingState start = state.value().state();
+            started[0] = System.nanoTime();
             return start;
         }, batches.iterator(), plan.localSteps());
-        return List.of(RoundAverage.of(result, System.nanoTime() - decoded[0], ResidentMemory.peakBytes()))
+        return List.of(RoundAverage.of(result, System.nanoTime() - started[0], ResidentMemory.peakBytes()))
                 .iterator();
     }
 }

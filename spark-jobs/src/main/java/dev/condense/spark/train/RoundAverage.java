@@ -4,18 +4,19 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
+import dev.condense.models.state.KnownLengthInputStream;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.train.ReplicaResult;
 import dev.condense.models.train.TrainingState;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 
 /**
@@ -31,7 +32,7 @@ public final class RoundAverage implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
 
     /**
-     * Travel as one compact block of floats, written by {@link #tensorBytes}, whether Kryo ({@link KryoSerializer},
+     * Travel as one compact block of floats, written by {@link #writeTensors}, whether Kryo ({@link KryoSerializer},
      * the jobs' sessions) or Java serialization (a notebook's default session) ships the result.
      */
     private transient TensorMap trainable;
@@ -164,52 +165,45 @@ public final class RoundAverage implements java.io.Serializable {
     }
 
     /**
-     * Writes the tensors as one compact block, into a buffer sized once: a replica's weights and moments are
-     * hundreds of megabytes, and a growing buffer's doubling copies would hold two or three times that on the heap.
+     * Writes the tensors as one block of declared length straight into {@code out}, which is a shuffle file, a task
+     * result's buffer or Java serialization's stream: a replica's weights and moments are hundreds of megabytes, and
+     * an intermediate array of them would be one more whole copy on the heap per result in flight.
      */
-    private byte[] tensorBytes() {
+    private void writeTensors(OutputStream out) throws IOException {
         TensorMap[] parts = {trainable, firstMoment, secondMoment, sums};
         long size = 0;
         for (TensorMap m : parts) {
             size += m.serializedSize();
         }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(Math.toIntExact(size));
-        try (DataOutputStream d = new DataOutputStream(bytes)) {
-            for (TensorMap m : parts) {
-                m.writeTo(d);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        DataOutputStream d = new DataOutputStream(out);
+        d.writeLong(size);
+        for (TensorMap m : parts) {
+            m.writeTo(d);
         }
-        return bytes.toByteArray();
+        d.flush();
     }
 
-    private void readTensors(byte[] bytes) {
-        try (DataInputStream d = new DataInputStream(new ByteArrayInputStream(bytes))) {
-            trainable = TensorMap.readFrom(d);
-            firstMoment = TensorMap.readFrom(d);
-            secondMoment = TensorMap.readFrom(d);
-            sums = TensorMap.readFrom(d);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** Reads what {@link #writeTensors} wrote, in place from {@code in}. */
+    private void readTensors(InputStream in) throws IOException {
+        long size = new DataInputStream(in).readLong();
+        DataInputStream d = new DataInputStream(new KnownLengthInputStream(in, size));
+        trainable = TensorMap.readFrom(d);
+        firstMoment = TensorMap.readFrom(d);
+        secondMoment = TensorMap.readFrom(d);
+        sums = TensorMap.readFrom(d);
     }
 
     private void writeObject(ObjectOutputStream out) throws IOException {
         out.defaultWriteObject();
         if (replicas > 0) {
-            byte[] bytes = tensorBytes();
-            out.writeInt(bytes.length);
-            out.write(bytes);
+            writeTensors(out);
         }
     }
 
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
         if (replicas > 0) {
-            byte[] bytes = new byte[in.readInt()];
-            in.readFully(bytes);
-            readTensors(bytes);
+            readTensors(in);
         }
     }
 
@@ -223,9 +217,11 @@ public final class RoundAverage implements java.io.Serializable {
             out.writeLong(s.slowestTrainingNanos, true);
             out.writeLong(s.peakResidentBytes, true);
             if (s.replicas > 0) {
-                byte[] bytes = s.tensorBytes();
-                out.writeInt(bytes.length, true);
-                out.writeBytes(bytes);
+                try {
+                    s.writeTensors(out);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
             }
         }
 
@@ -239,7 +235,11 @@ public final class RoundAverage implements java.io.Serializable {
             s.slowestTrainingNanos = in.readLong(true);
             s.peakResidentBytes = in.readLong(true);
             if (s.replicas > 0) {
-                s.readTensors(in.readBytes(in.readInt(true)));
+                try {
+                    s.readTensors(in);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
             }
             return s;
         }

@@ -1,13 +1,12 @@
 package dev.condense.spark.train;
 
+import dev.condense.models.state.KnownLengthInputStream;
 import dev.condense.models.train.TrainingState;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,37 +24,40 @@ record RoundCheckpoint(TrainingState state, List<Double> roundLosses) {
         roundLosses = List.copyOf(roundLosses);
     }
 
-    /** The payload in two parts, header and state, for {@code Checkpoints.save} to write without joining them. */
-    byte[][] parts() {
-        ByteArrayOutputStream header = new ByteArrayOutputStream(8 + 8 * roundLosses.size());
-        try (DataOutputStream out = new DataOutputStream(header)) {
-            out.writeInt(LOSSES_MAGIC);
-            out.writeInt(roundLosses.size());
-            for (double loss : roundLosses) {
-                out.writeDouble(loss);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** Writes the payload: the losses header, then the state. */
+    void writeTo(DataOutputStream out) throws IOException {
+        out.writeInt(LOSSES_MAGIC);
+        out.writeInt(roundLosses.size());
+        for (double loss : roundLosses) {
+            out.writeDouble(loss);
         }
-        return new byte[][] {header.toByteArray(), state.toBytes()};
+        state.writeTo(out);
     }
 
-    static RoundCheckpoint parse(byte[] payload) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload))) {
-            if (payload.length < 4 || in.readInt() != LOSSES_MAGIC) {
-                return new RoundCheckpoint(TrainingState.fromBytes(payload), List.of());
-            }
-            int count = in.readInt();
-            if (count < 0 || count > payload.length / Double.BYTES) {
-                throw new IOException("corrupt round checkpoint: " + count + " round losses");
-            }
-            List<Double> losses = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
-                losses.add(in.readDouble());
-            }
-            return new RoundCheckpoint(TrainingState.readFrom(in), losses);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /**
+     * Reads a payload from {@code in}, whose {@code available()} is the payload bytes left (a checkpoint file read
+     * through {@code Checkpoints.Checkpoint#read}).
+     */
+    static RoundCheckpoint parse(DataInputStream in) throws IOException {
+        long length = in.available();
+        BufferedInputStream buffered = new BufferedInputStream(in, Integer.BYTES);
+        DataInputStream data = new DataInputStream(buffered);
+        buffered.mark(Integer.BYTES);
+        if (length < Integer.BYTES || data.readInt() != LOSSES_MAGIC) {
+            buffered.reset();
+            return new RoundCheckpoint(TrainingState.readFrom(new DataInputStream(new KnownLengthInputStream(
+                    buffered, length))), List.of());
         }
+        int count = data.readInt();
+        if (count < 0 || count > length / Double.BYTES) {
+            throw new IOException("corrupt round checkpoint: " + count + " round losses");
+        }
+        List<Double> losses = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            losses.add(data.readDouble());
+        }
+        long rest = length - 2L * Integer.BYTES - (long) Double.BYTES * count;
+        return new RoundCheckpoint(TrainingState.readFrom(new DataInputStream(new KnownLengthInputStream(buffered,
+                rest))), losses);
     }
 }

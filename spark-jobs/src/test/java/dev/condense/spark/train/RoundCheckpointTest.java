@@ -4,7 +4,11 @@ import dev.condense.models.encoder.TinyEncoders;
 import dev.condense.models.train.TrainingState;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.List;
 import java.util.Set;
 
@@ -17,24 +21,28 @@ class RoundCheckpointTest {
             TrainingState.start(TinyEncoders.randomState(TinyEncoders.spec(), 5), Set.of());
 
     @Test
-    void roundLossesAndStateSurviveTheTripExactly() {
-        RoundCheckpoint back = RoundCheckpoint.parse(joined(new RoundCheckpoint(STATE, List.of(0.75, 0.5, 0.4375))));
+    void roundLossesAndStateSurviveTheTripExactly() throws IOException {
+        RoundCheckpoint back = parse(written(new RoundCheckpoint(STATE, List.of(0.75, 0.5, 0.4375))));
         assertEquals(List.of(0.75, 0.5, 0.4375), back.roundLosses());
         assertArrayEquals(STATE.toBytes(), back.state().toBytes());
     }
 
     @Test
-    void aPayloadFromBeforeTheLossesWereKeptIsTheStateAlone() {
-        RoundCheckpoint back = RoundCheckpoint.parse(STATE.toBytes());
+    void aPayloadFromBeforeTheLossesWereKeptIsTheStateAlone() throws IOException {
+        RoundCheckpoint back = parse(STATE.toBytes());
         assertEquals(List.of(), back.roundLosses());
         assertArrayEquals(STATE.toBytes(), back.state().toBytes());
     }
 
-    private static byte[] joined(RoundCheckpoint checkpoint) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] part : checkpoint.parts()) {
-            out.writeBytes(part);
+    private static byte[] written(RoundCheckpoint checkpoint) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            checkpoint.writeTo(out);
         }
-        return out.toByteArray();
+        return bytes.toByteArray();
+    }
+
+    private static RoundCheckpoint parse(byte[] payload) throws IOException {
+        return RoundCheckpoint.parse(new DataInputStream(new ByteArrayInputStream(payload)));
     }
 }
