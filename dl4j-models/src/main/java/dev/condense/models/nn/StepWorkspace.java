@@ -27,7 +27,7 @@ public final class StepWorkspace {
     private static final WorkspaceConfiguration CONFIG = WorkspaceConfiguration.builder()
             .initialSize(0)
             .policyAllocation(AllocationPolicy.OVERALLOCATE)
-            .overallocationLimit(0.25)
+            .overallocationLimit(0.1)
             .policyLearning(LearningPolicy.FIRST_LOOP)
             .policyReset(ResetPolicy.BLOCK_LEFT)
             .policySpill(SpillPolicy.REALLOCATE)

@@ -19,9 +19,10 @@ import java.util.function.Consumer;
 
 /**
  * Parameter averaging on Spark. Each round: broadcast the state ({@link RoundStart}) → every shard trains a
- * replica for K local steps ({@code mapPartitionsWithIndex}) → a fixed pairwise tree of merges on the executors forms the
- * example-weighted mean of weights and Adam moments ({@link PairwiseTreeReduce}) → the driver checkpoints it
- * atomically and starts the next round. A run whose stage has a
+ * replica for K local steps ({@code mapPartitionsWithIndex}) → a fixed pairwise tree of merges on the executors
+ * forms the example-weighted mean of weights and Adam moments, in pieces of tens of megabytes
+ * ({@link PairwiseTreeReduce}, {@link RoundAverage#split}) → the driver checkpoints it atomically and starts the
+ * next round. A run whose stage has a
  * checkpoint resumes after its last completed round.
  */
 public final class DistributedTrainer {
@@ -29,11 +30,18 @@ public final class DistributedTrainer {
     private final JavaSparkContext sc;
     private final Checkpoints checkpoints;
     private final Consumer<String> log;
+    private final long resultPieceBytes;
 
     public DistributedTrainer(JavaSparkContext sc, Checkpoints checkpoints, Consumer<String> log) {
+        this(sc, checkpoints, log, RoundAverage.PIECE_BYTES);
+    }
+
+    /** @param resultPieceBytes the size a replica result's pieces aim at ({@link RoundAverage#groupsFor}) */
+    DistributedTrainer(JavaSparkContext sc, Checkpoints checkpoints, Consumer<String> log, long resultPieceBytes) {
         this.sc = sc;
         this.checkpoints = checkpoints;
         this.log = log;
+        this.resultPieceBytes = resultPieceBytes;
     }
 
     /**
@@ -123,11 +131,12 @@ public final class DistributedTrainer {
         Broadcast<RoundStart> start = sc.broadcast(new RoundStart(state));
         try (JobDescription named = JobDescription.set(sc, String.format("%s: round %d/%d", plan.stage(), round + 1,
                 plan.rounds()))) {
+            int pieces = RoundAverage.groupsFor(state, resultPieceBytes);
             RoundPlan roundPlan = new RoundPlan(round, plan.localSteps(), plan.batchSize(), plan.seed(),
-                    plan.threadsPerTask());
-            return PairwiseTreeReduce.reduce(
+                    plan.threadsPerTask(), pieces);
+            return RoundAverage.join(PairwiseTreeReduce.reduce(
                     shards.mapPartitionsWithIndex(new ReplicaTask(start, plan.trainers(), roundPlan), true),
-                    RoundAverage::merge);
+                    pieces, RoundAverage::merge));
         } finally {
             start.destroy();
         }

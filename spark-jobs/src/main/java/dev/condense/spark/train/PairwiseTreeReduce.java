@@ -5,39 +5,57 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.Function2;
 import scala.Tuple2;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
- * Reduces one value per partition along a fixed binary tree: partitions 2k and 2k+1 merge, then their results,
- * and so on, each level a {@code reduceByKey} so the work stays on the executors as in {@code treeAggregate}.
+ * Reduces each partition's values along a fixed binary tree: partitions 2k and 2k+1 merge, then their results, and
+ * so on, each level a {@code reduceByKey} so the work stays on the executors as in {@code treeAggregate}.
  * {@code treeAggregate} merges in whatever order tasks finish, and float arithmetic is not associative; here every
  * merge has exactly two operands fixed by partition index, so with a commutative merge the result is the same on
  * every run.
+ *
+ * <p>Every partition gives the same number of values, one per group, and each group is reduced by a tree of its own.
+ * A large result travels as pieces (see {@link RoundAverage#split}): each merge, shuffle block and task result then
+ * holds one piece, not the whole, and the pieces of the last level reach the driver in separate task results.
  */
 public final class PairwiseTreeReduce {
 
     private PairwiseTreeReduce() {
     }
 
-    /** @param perPartition exactly one value per partition; {@code merge} must be commutative */
-    public static <T> T reduce(JavaRDD<T> perPartition, Function2<T, T, T> merge) {
+    /**
+     * @param perPartition exactly {@code groups} values per partition, in group order; {@code merge} must be
+     *                     commutative
+     * @return the reduced value of each group, in group order
+     */
+    public static <T> List<T> reduce(JavaRDD<T> perPartition, int groups, Function2<T, T, T> merge) {
         int width = perPartition.getNumPartitions();
-        JavaPairRDD<Integer, T> level = perPartition.mapPartitionsWithIndex((p, it) -> {
-            T value = it.next();
-            if (it.hasNext()) {
-                throw new IllegalStateException("partition " + p + " produced more than one value");
+        JavaPairRDD<Tuple2<Integer, Integer>, T> level = perPartition.mapPartitionsWithIndex((p, it) -> {
+            List<Tuple2<Tuple2<Integer, Integer>, T>> keyed = new ArrayList<>(groups);
+            for (int g = 0; it.hasNext(); g++) {
+                keyed.add(new Tuple2<>(new Tuple2<>(g, p), it.next()));
             }
-            return List.of(new Tuple2<>(p, value)).iterator();
+            if (keyed.size() != groups) {
+                throw new IllegalStateException("partition " + p + " produced " + keyed.size() + " values, not "
+                        + groups);
+            }
+            return keyed.iterator();
         }, true).mapToPair(t -> t);
         while (width > 1) {
             int next = (width + 1) / 2;
-            level = level.mapToPair(t -> new Tuple2<>(t._1() / 2, t._2())).reduceByKey(merge, next);
+            level = level.mapToPair(t -> new Tuple2<>(new Tuple2<>(t._1()._1(), t._1()._2() / 2), t._2()))
+                    .reduceByKey(merge, groups * next);
             width = next;
         }
-        List<T> result = level.values().collect();
-        if (result.size() != 1) {
-            throw new IllegalStateException("expected one reduced value, got " + result.size());
+        List<Tuple2<Tuple2<Integer, Integer>, T>> result = new ArrayList<>(level.collect());
+        if (result.size() != groups) {
+            throw new IllegalStateException("expected " + groups + " reduced values, got " + result.size());
         }
-        return result.get(0);
+        result.sort(Comparator.comparingInt(t -> t._1()._1()));
+        List<T> values = new ArrayList<>(groups);
+        result.forEach(t -> values.add(t._2()));
+        return values;
     }
 }

@@ -37,7 +37,7 @@ final class ReplicaTask implements Function2<Integer, Iterator<Example>, Iterato
         List<Example> examples = new ArrayList<>();
         shard.forEachRemaining(examples::add);
         if (examples.isEmpty()) {
-            return List.of(RoundAverage.empty()).iterator();
+            return RoundAverage.empty().split(plan.resultPieces()).iterator();
         }
         List<Batch> batches = BatchPlanner.roundBatches(examples, plan.seed(), partition, plan.round(),
                 plan.localSteps(), plan.batchSize());
@@ -48,7 +48,7 @@ final class ReplicaTask implements Function2<Integer, Iterator<Example>, Iterato
             started[0] = System.nanoTime();
             return start;
         }, batches.iterator(), plan.localSteps());
-        return List.of(RoundAverage.of(result, System.nanoTime() - started[0], ResidentMemory.peakBytes()))
-                .iterator();
+        return RoundAverage.of(result, System.nanoTime() - started[0], ResidentMemory.peakBytes())
+                .split(plan.resultPieces()).iterator();
     }
 }

@@ -6,6 +6,7 @@ import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import dev.condense.models.state.KnownLengthInputStream;
 import dev.condense.models.state.ModelState;
+import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.train.ReplicaResult;
 import dev.condense.models.train.TrainingState;
@@ -18,6 +19,11 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * One round's result over all replicas: the example-weighted mean of the trainable weights, extras and Adam
@@ -30,6 +36,9 @@ import java.io.UncheckedIOException;
 public final class RoundAverage implements java.io.Serializable {
 
     private static final long serialVersionUID = 1L;
+    /** The size a result's piece aims at (see {@link #groupsFor}). */
+    static final long PIECE_BYTES = 64L << 20;
+    private static final int MAX_GROUPS = 64;
 
     /**
      * Travel as one compact block of floats, written by {@link #writeTensors}, whether Kryo ({@link KryoSerializer},
@@ -107,6 +116,97 @@ public final class RoundAverage implements java.io.Serializable {
         return this;
     }
 
+
+    /**
+     * Cuts this result into {@code groups} pieces that merge piece by piece exactly as the whole would
+     * ({@link #join} puts them back together). Each piece carries the counters; the trainable tensors and the two
+     * moments are dealt out by position, each map starting one group further on, so that a large tensor's weight and
+     * its two moments land in different pieces; the summed quantities stay whole in the first piece.
+     */
+    public List<RoundAverage> split(int groups) {
+        if (groups < 1) {
+            throw new IllegalArgumentException("groups must be at least 1, not " + groups);
+        }
+        List<RoundAverage> pieces = new ArrayList<>(groups);
+        for (int g = 0; g < groups; g++) {
+            RoundAverage piece = new RoundAverage();
+            piece.lossSum = lossSum;
+            piece.examples = examples;
+            piece.replicas = replicas;
+            piece.steps = steps;
+            piece.slowestTrainingNanos = slowestTrainingNanos;
+            piece.peakResidentBytes = peakResidentBytes;
+            if (replicas > 0) {
+                piece.trainable = dealt(trainable, 0, g, groups);
+                piece.firstMoment = dealt(firstMoment, 1, g, groups);
+                piece.secondMoment = dealt(secondMoment, 2, g, groups);
+                piece.sums = g == 0 ? sums : new TensorMap();
+            }
+            pieces.add(piece);
+        }
+        return pieces;
+    }
+
+    /** The whole result from the reduced pieces of {@link #split}, its tensors in their original order. */
+    public static RoundAverage join(List<RoundAverage> pieces) {
+        RoundAverage first = pieces.get(0);
+        if (pieces.size() == 1 || first.replicas == 0) {
+            return first;
+        }
+        RoundAverage whole = new RoundAverage();
+        whole.lossSum = first.lossSum;
+        whole.examples = first.examples;
+        whole.replicas = first.replicas;
+        whole.steps = first.steps;
+        whole.slowestTrainingNanos = first.slowestTrainingNanos;
+        whole.peakResidentBytes = first.peakResidentBytes;
+        whole.trainable = undealt(pieces, p -> p.trainable, 0);
+        whole.firstMoment = undealt(pieces, p -> p.firstMoment, 1);
+        whole.secondMoment = undealt(pieces, p -> p.secondMoment, 2);
+        whole.sums = first.sums;
+        return whole;
+    }
+
+    /** The tensors of {@code map} at positions i with (i + offset) mod groups = group. */
+    private static TensorMap dealt(TensorMap map, int offset, int group, int groups) {
+        TensorMap out = new TensorMap();
+        int i = 0;
+        for (Map.Entry<String, Tensor> e : map.asMap().entrySet()) {
+            if ((i++ + offset) % groups == group) {
+                out.put(e.getKey(), e.getValue());
+            }
+        }
+        return out;
+    }
+
+    private static TensorMap undealt(List<RoundAverage> pieces, Function<RoundAverage, TensorMap> part,
+                                     int offset) {
+        int groups = pieces.size();
+        List<Iterator<Map.Entry<String, Tensor>>> dealt = new ArrayList<>(groups);
+        int total = 0;
+        for (RoundAverage piece : pieces) {
+            TensorMap m = part.apply(piece);
+            dealt.add(m.asMap().entrySet().iterator());
+            total += m.size();
+        }
+        TensorMap out = new TensorMap();
+        for (int i = 0; i < total; i++) {
+            Map.Entry<String, Tensor> e = dealt.get((i + offset) % groups).next();
+            out.put(e.getKey(), e.getValue());
+        }
+        return out;
+    }
+
+    /**
+     * How many pieces a round's result travels in: one per {@code pieceBytes} of weights and moments (by default
+     * {@value #PIECE_BYTES}), so a task result or shuffle block of the reduction holds tens of megabytes, not the
+     * whole state: Spark serializes a task result into one growing buffer and then copies it, and for a MiniLM
+     * state in one piece that was the driver's largest heap peak.
+     */
+    public static int groupsFor(TrainingState state, long pieceBytes) {
+        long bytes = 3 * state.firstMoment().serializedSize();
+        return (int) Math.max(1, Math.min(MAX_GROUPS, (bytes + pieceBytes - 1) / pieceBytes));
+    }
 
     /** The next state: averaged trainable weights, extras and moments; the rest as before; step advanced by K. */
     public TrainingState apply(TrainingState previous) {

@@ -88,6 +88,22 @@ public class DistributedTrainerTest {
     }
 
     @Test
+    void aResultReducedInPiecesEqualsItReducedWholeBitForBit() {
+        JavaRDD<Example> shards = ShardedExamples.shard(sc.parallelize(examples(45)), 3, SEED);
+        TrainingState start = TrainingState.start(TinyEncoders.randomState(TinyEncoders.spec(), 7), Set.of());
+        assertEquals(1, RoundAverage.groupsFor(start, RoundAverage.PIECE_BYTES), "a tiny state travels whole");
+        int pieces = RoundAverage.groupsFor(start, 2_000);
+        assertTrue(pieces > 5, "and in many pieces of 2 kB: " + pieces);
+        RoundAverage whole = trainer().round(plan(1), shards, start, 0);
+        RoundAverage inPieces = new DistributedTrainer(sc, new Checkpoints(sc.hadoopConfiguration(),
+                run.resolve("pieces").toString()), s -> { }, 2_000).round(plan(1), shards, start, 0);
+        assertEquals(whole.meanLoss(), inPieces.meanLoss());
+        assertEquals(3, inPieces.replicas());
+        assertTrue(java.util.Arrays.equals(whole.apply(start).toBytes(), inPieces.apply(start).toBytes()),
+                "weights, moments and their order");
+    }
+
+    @Test
     void resumesAfterTheLastCheckpointedRound() {
         JavaRDD<Example> shards = ShardedExamples.shard(sc.parallelize(examples(30)), 2, SEED);
         TrainingState start = TrainingState.start(TinyEncoders.randomState(TinyEncoders.spec(), 3), Set.of());
