@@ -26,7 +26,12 @@ public final class SparkSessions {
                 .setIfMissing("spark.kryoserializer.buffer.max", "1024m")
                 .setIfMissing("spark.driver.maxResultSize", "4g")
                 .setIfMissing("spark.rpc.message.maxSize", "1024")
-                .setIfMissing("spark.ui.showConsoleProgress", "false");
+                .setIfMissing("spark.ui.showConsoleProgress", "false")
+                // a round's broadcast state and its result pieces are float tensors, which LZ4 barely shrinks, and
+                // compressing them was CPU time every round waited for (docs/BENCHMARKS.md, #21); in local mode a
+                // broadcast's compressed pieces are not even read
+                .setIfMissing("spark.broadcast.compress", "false")
+                .setIfMissing("spark.shuffle.compress", "false");
         if (spark.threadsPerTask() > 0) {
             conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", Integer.toString(spark.threadsPerTask()));
             conf.setIfMissing("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE");

@@ -21,8 +21,8 @@ import java.util.function.Consumer;
  * Parameter averaging on Spark. Each round: broadcast the state ({@link RoundStart}) → every shard trains a
  * replica for K local steps ({@code mapPartitionsWithIndex}) → a fixed pairwise tree of merges on the executors
  * forms the example-weighted mean of weights and Adam moments, in pieces of tens of megabytes
- * ({@link PairwiseTreeReduce}, {@link RoundAverage#split}) → the driver checkpoints it atomically and starts the
- * next round. A run whose stage has a
+ * ({@link PairwiseTreeReduce}, {@link RoundAverage#split}) → the driver starts the next round while the last one's
+ * checkpoint is written atomically in the background ({@link BackgroundCheckpoints}). A run whose stage has a
  * checkpoint resumes after its last completed round.
  */
 public final class DistributedTrainer {
@@ -99,21 +99,23 @@ public final class DistributedTrainer {
                     plan.rounds()));
         }
         RoundProgress progress = new RoundProgress(plan.stage(), plan.rounds(), firstRound, System.nanoTime());
-        for (int round = firstRound; round < plan.rounds(); round++) {
-            long t0 = System.nanoTime();
-            RoundAverage average = round(plan, shards, state, round);
-            Optional<String> diverged = average.divergence();
-            if (diverged.isPresent()) {
-                throw new TrainingDivergedException(String.format("%s round %d/%d: %s. The round was rejected and "
-                        + "the run stopped; its last checkpoint (after round %d) is intact: lower the learning "
-                        + "rate and rerun the same run id to resume from it", plan.stage(), round + 1, plan.rounds(),
-                        diverged.get(), round));
+        try (BackgroundCheckpoints writer = new BackgroundCheckpoints(checkpoints)) {
+            for (int round = firstRound; round < plan.rounds(); round++) {
+                long t0 = System.nanoTime();
+                RoundAverage average = round(plan, shards, state, round);
+                Optional<String> diverged = average.divergence();
+                if (diverged.isPresent()) {
+                    throw new TrainingDivergedException(String.format("%s round %d/%d: %s. The round was rejected "
+                            + "and the run stopped; its last checkpoint (after round %d) is intact: lower the "
+                            + "learning rate and rerun the same run id to resume from it", plan.stage(), round + 1,
+                            plan.rounds(), diverged.get(), round));
+                }
+                state = plan.afterRound().apply(average.apply(state), average, round);
+                losses.add(average.meanLoss());
+                writer.save(plan.stage(), round + 1, new RoundCheckpoint(state, losses)::writeTo);
+                long t1 = System.nanoTime();
+                log.accept(progress.line(round, average, (t1 - t0) / 1e9, t1));
             }
-            state = plan.afterRound().apply(average.apply(state), average, round);
-            losses.add(average.meanLoss());
-            checkpoints.save(plan.stage(), round + 1, new RoundCheckpoint(state, losses)::writeTo);
-            long t1 = System.nanoTime();
-            log.accept(progress.line(round, average, (t1 - t0) / 1e9, t1));
         }
         return new Outcome(state, losses);
     }
