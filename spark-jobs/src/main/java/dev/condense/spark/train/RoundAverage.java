@@ -129,13 +129,7 @@ public final class RoundAverage implements java.io.Serializable {
         }
         List<RoundAverage> pieces = new ArrayList<>(groups);
         for (int g = 0; g < groups; g++) {
-            RoundAverage piece = new RoundAverage();
-            piece.lossSum = lossSum;
-            piece.examples = examples;
-            piece.replicas = replicas;
-            piece.steps = steps;
-            piece.slowestTrainingNanos = slowestTrainingNanos;
-            piece.peakResidentBytes = peakResidentBytes;
+            RoundAverage piece = countersOf(this);
             if (replicas > 0) {
                 piece.trainable = dealt(trainable, 0, g, groups);
                 piece.firstMoment = dealt(firstMoment, 1, g, groups);
@@ -153,18 +147,24 @@ public final class RoundAverage implements java.io.Serializable {
         if (pieces.size() == 1 || first.replicas == 0) {
             return first;
         }
-        RoundAverage whole = new RoundAverage();
-        whole.lossSum = first.lossSum;
-        whole.examples = first.examples;
-        whole.replicas = first.replicas;
-        whole.steps = first.steps;
-        whole.slowestTrainingNanos = first.slowestTrainingNanos;
-        whole.peakResidentBytes = first.peakResidentBytes;
+        RoundAverage whole = countersOf(first);
         whole.trainable = undealt(pieces, p -> p.trainable, 0);
         whole.firstMoment = undealt(pieces, p -> p.firstMoment, 1);
         whole.secondMoment = undealt(pieces, p -> p.secondMoment, 2);
         whole.sums = first.sums;
         return whole;
+    }
+
+    /** A result with {@code r}'s counters (loss, examples, replicas, steps, time, memory) and no tensors. */
+    private static RoundAverage countersOf(RoundAverage r) {
+        RoundAverage c = new RoundAverage();
+        c.lossSum = r.lossSum;
+        c.examples = r.examples;
+        c.replicas = r.replicas;
+        c.steps = r.steps;
+        c.slowestTrainingNanos = r.slowestTrainingNanos;
+        c.peakResidentBytes = r.peakResidentBytes;
+        return c;
     }
 
     /** The tensors of {@code map} at positions i with (i + offset) mod groups = group. */
