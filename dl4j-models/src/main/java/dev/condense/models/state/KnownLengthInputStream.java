@@ -1,5 +1,6 @@
 package dev.condense.models.state;
 
+import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -23,6 +24,15 @@ public final class KnownLengthInputStream extends FilterInputStream {
             throw new IllegalArgumentException("negative length " + length);
         }
         this.remaining = length;
+    }
+
+    /**
+     * The block that follows a length prefix ({@code writeLong} of its byte count, as the round's broadcast and
+     * results are framed), as a data stream that ends where the block does.
+     */
+    public static DataInputStream afterLengthPrefix(InputStream in) throws IOException {
+        long length = new DataInputStream(in).readLong();
+        return new DataInputStream(new KnownLengthInputStream(in, length));
     }
 
     @Override

@@ -17,7 +17,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * One replica: K AdamW steps on an iterator of batches, from a {@link TrainingState} to a new one. The loss is an
@@ -56,17 +55,9 @@ public final class LocalTrainer {
         this.hooks = List.copyOf(hooks);
     }
 
+    /** Trains a replica from {@code start} (which it only reads) for up to {@code steps} of {@code batches}. */
     public ReplicaResult train(TrainingState start, Iterator<Batch> batches, int steps) {
-        return train(() -> start, batches, steps);
-    }
-
-    /**
-     * Trains from the state {@code start} supplies, asked for once and not kept: once the engine holds the weights
-     * and moments, their heap copy is garbage, so a replica does not hold them twice for the whole round (in a
-     * MiniLM prune, two replicas' copies were 450 MB of the heap).
-     */
-    public ReplicaResult train(Supplier<TrainingState> start, Iterator<Batch> batches, int steps) {
-        Replica replica = new Replica(start.get());
+        Replica replica = new Replica(start);
         TransformerEncoder encoder = replica.encoder;
         Map<String, INDArray> extras = replica.extras;
         List<StepHook.Session> sessions = replica.sessions;

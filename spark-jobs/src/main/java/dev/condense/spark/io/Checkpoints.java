@@ -12,7 +12,6 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -107,13 +106,7 @@ public final class Checkpoints {
     public void save(String stage, int round, Payload payload) {
         try {
             CRC32 crc = new CRC32();
-            CountingOutputStream counted = new CountingOutputStream(new CheckedOutputStream(
-                    OutputStream.nullOutputStream(), crc));
-            write(payload, counted);
-            long length = counted.count();
-            if (length > Integer.MAX_VALUE) {
-                throw new IOException("a checkpoint of " + length + " bytes is too large for its header");
-            }
+            int length = write(payload, new CheckedOutputStream(OutputStream.nullOutputStream(), crc));
             long checksum = crc.getValue();
             SortedMap<String, String> identity = unwritten.remove(stage);
             if (identity != null) {
@@ -122,12 +115,10 @@ public final class Checkpoints {
             HadoopFiles.writeAtomically(conf, directory + "/" + fileName(stage, round), out -> {
                 DataOutputStream header = new DataOutputStream(out);
                 header.writeInt(MAGIC);
-                header.writeInt((int) length);
+                header.writeInt(length);
                 header.writeLong(checksum);
                 CRC32 again = new CRC32();
-                CountingOutputStream body = new CountingOutputStream(new CheckedOutputStream(out, again));
-                write(payload, body);
-                if (body.count() != length || again.getValue() != checksum) {
+                if (write(payload, new CheckedOutputStream(out, again)) != length || again.getValue() != checksum) {
                     throw new IOException("the checkpoint's payload changed while it was written");
                 }
             });
@@ -137,35 +128,15 @@ public final class Checkpoints {
         }
     }
 
-    private static void write(Payload payload, OutputStream out) throws IOException {
+    /** Writes the payload into {@code out} and returns its length, which the header holds as an int. */
+    private static int write(Payload payload, OutputStream out) throws IOException {
         DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 1 << 16));
         payload.writeTo(data);
         data.flush();
-    }
-
-    /** Counts the bytes passing through. */
-    private static final class CountingOutputStream extends FilterOutputStream {
-        private long count;
-
-        CountingOutputStream(OutputStream out) {
-            super(out);
+        if (data.size() == Integer.MAX_VALUE) { // DataOutputStream's count stops there
+            throw new IOException("a checkpoint of 2 GB or more is too large for its header");
         }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count += len;
-        }
-
-        long count() {
-            return count;
-        }
+        return data.size();
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.condense.spark.train;
 import dev.condense.models.encoder.Batch;
 import dev.condense.models.encoder.Example;
 import dev.condense.models.train.BatchPlanner;
+import dev.condense.models.train.LocalTrainer;
 import dev.condense.models.train.ReplicaResult;
 import dev.condense.models.train.TrainingState;
 import org.apache.spark.api.java.function.Function2;
@@ -41,14 +42,13 @@ final class ReplicaTask implements Function2<Integer, Iterator<Example>, Iterato
         }
         List<Batch> batches = BatchPlanner.roundBatches(examples, plan.seed(), partition, plan.round(),
                 plan.localSteps(), plan.batchSize());
-        // fetching the broadcast (and, on a cluster, decoding it) is synchronisation: training time starts after it
-        long[] started = new long[1];
-        ReplicaResult result = trainers.create().train(() -> {
-            TrainingState start = state.value().state();
-            started[0] = System.nanoTime();
-            return start;
-        }, batches.iterator(), plan.localSteps());
-        return RoundAverage.of(result, System.nanoTime() - started[0], ResidentMemory.peakBytes())
+        // building the trainer (the teacher) and fetching the broadcast (on a cluster, decoding it) are
+        // synchronisation: training time starts after them
+        LocalTrainer trainer = trainers.create();
+        TrainingState start = state.value().state();
+        long t0 = System.nanoTime();
+        ReplicaResult result = trainer.train(start, batches.iterator(), plan.localSteps());
+        return RoundAverage.of(result, System.nanoTime() - t0, ResidentMemory.peakBytes())
                 .split(plan.resultPieces()).iterator();
     }
 }

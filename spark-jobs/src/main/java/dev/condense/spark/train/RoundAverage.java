@@ -285,8 +285,7 @@ public final class RoundAverage implements java.io.Serializable {
 
     /** Reads what {@link #writeTensors} wrote, in place from {@code in}. */
     private void readTensors(InputStream in) throws IOException {
-        long size = new DataInputStream(in).readLong();
-        DataInputStream d = new DataInputStream(new KnownLengthInputStream(in, size));
+        DataInputStream d = KnownLengthInputStream.afterLengthPrefix(in);
         trainable = TensorMap.readFrom(d);
         firstMoment = TensorMap.readFrom(d);
         secondMoment = TensorMap.readFrom(d);

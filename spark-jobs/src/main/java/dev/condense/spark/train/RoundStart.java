@@ -7,7 +7,6 @@ import com.esotericsoftware.kryo.io.Output;
 import dev.condense.models.state.KnownLengthInputStream;
 import dev.condense.models.train.TrainingState;
 
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,8 +43,7 @@ public final class RoundStart implements java.io.Serializable {
     }
 
     private static TrainingState read(InputStream in) throws IOException {
-        long length = new DataInputStream(in).readLong();
-        return TrainingState.readFrom(new DataInputStream(new KnownLengthInputStream(in, length)));
+        return TrainingState.readFrom(KnownLengthInputStream.afterLengthPrefix(in));
     }
 
     private void writeObject(ObjectOutputStream out) throws IOException {
