@@ -1,5 +1,6 @@
 package dev.condense.models.encoder;
 
+import dev.condense.models.nn.ColumnSums;
 import dev.condense.models.nn.Linear;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -82,7 +83,7 @@ final class Projection {
         if (z != null) {
             INDArray dGate = grad.apply(ParameterNames.gate(weight));
             if (dGate != null) {
-                dGate.addi(dInner.mul(out.inner()).sum(0).reshape(dGate.shape()));
+                ColumnSums.accumulate(dInner.mul(out.inner()), dGate);
             }
             dInner.muliRowVector(z);
         }
@@ -111,7 +112,7 @@ final class Projection {
     /** The bias gradient of {@link #biasOnly}: the column sums of dy. */
     static void biasOnlyBackward(INDArray dy, INDArray dBias) {
         if (dBias != null) {
-            dBias.addi(dy.sum(0).reshape(dBias.shape()));
+            ColumnSums.accumulate(dy, dBias);
         }
     }
 }

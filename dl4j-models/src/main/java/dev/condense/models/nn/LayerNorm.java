@@ -69,16 +69,16 @@ public final class LayerNorm {
     static Result fusedFloat(INDArray x, INDArray gamma, INDArray beta, double eps) {
         int rows = (int) x.rows();
         int n = (int) x.columns();
-        INDArray in = x.isView() || x.ordering() != 'c' || x.offset() != 0 ? x.dup('c') : x;
+        INDArray in = FloatMemory.dense(x);
         float[] g = row(gamma).dup('c').toFloatVector();
         float[] b = row(beta).dup('c').toFloatVector();
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, rows, n);
         INDArray normalized = Nd4j.createUninitialized(DataType.FLOAT, rows, n);
         INDArray invStd = Nd4j.createUninitialized(DataType.FLOAT, rows, 1);
-        FloatBuffer source = in.data().asNioFloat();
-        FloatBuffer outBuffer = out.data().asNioFloat();
-        FloatBuffer normalizedBuffer = normalized.data().asNioFloat();
-        FloatBuffer invStdBuffer = invStd.data().asNioFloat();
+        FloatBuffer source = FloatMemory.of(in);
+        FloatBuffer outBuffer = FloatMemory.of(out);
+        FloatBuffer normalizedBuffer = FloatMemory.of(normalized);
+        FloatBuffer invStdBuffer = FloatMemory.of(invStd);
         float[] v = new float[n];
         for (int r = 0; r < rows; r++) {
             source.get(r * n, v);
@@ -113,12 +113,15 @@ public final class LayerNorm {
      */
     public static INDArray backward(Result fwd, INDArray dOut, INDArray gamma, INDArray dGamma, INDArray dBeta) {
         INDArray keep = fwd.keep();
+        if (keep == null && dOut.dataType() == DataType.FLOAT && gamma.dataType() == DataType.FLOAT
+                && FloatMemory.isDense(fwd.normalized()) && FloatMemory.isDense(fwd.invStd())) {
+            return fusedFloatBackward(fwd, dOut, gamma, dGamma, dBeta);
+        }
         if (dGamma != null) {
-            dGamma.addi(dOut.mul(fwd.normalized()).sum(0).reshape(dGamma.shape()));
+            ColumnSums.accumulate(dOut.mul(fwd.normalized()), dGamma);
         }
         if (dBeta != null) {
-            INDArray db = dOut.sum(true, 0);
-            dBeta.addi((keep == null ? db : db.muli(keep)).reshape(dBeta.shape()));
+            ColumnSums.accumulate(keep == null ? dOut : dOut.mulRowVector(keep), dBeta);
         }
         INDArray g = dOut.mulRowVector(row(gamma));
         if (keep != null) {
@@ -130,6 +133,57 @@ public final class LayerNorm {
                 .subi(fwd.normalized().mulColumnVector(meanGx))
                 .muliColumnVector(fwd.invStd());
         return keep == null ? dx : dx.muliRowVector(keep);
+    }
+
+    /**
+     * The float backward pass without a keep vector in one pass per row, as {@link #fusedFloat} is for the forward:
+     * ĝ, its two row means, dx, and the column sums for dγ and dβ, where ND4J took about ten passes and two column
+     * reductions. Row sums in double, column sums in float (as the GEMM-based ones of the other path).
+     */
+    static INDArray fusedFloatBackward(Result fwd, INDArray dOut, INDArray gamma, INDArray dGamma, INDArray dBeta) {
+        INDArray normalized = fwd.normalized();
+        int rows = (int) normalized.rows();
+        int n = (int) normalized.columns();
+        FloatBuffer upstream = FloatMemory.of(FloatMemory.dense(dOut));
+        FloatBuffer xHat = FloatMemory.of(normalized);
+        FloatBuffer invStd = FloatMemory.of(fwd.invStd());
+        INDArray dx = Nd4j.createUninitialized(DataType.FLOAT, rows, n);
+        FloatBuffer dxBuffer = FloatMemory.of(dx);
+        float[] g = row(gamma).dup('c').toFloatVector();
+        float[] gammaSum = new float[n];
+        float[] betaSum = new float[n];
+        float[] d = new float[n];
+        float[] h = new float[n];
+        float[] scaled = new float[n];
+        for (int r = 0; r < rows; r++) {
+            upstream.get(r * n, d);
+            xHat.get(r * n, h);
+            for (int j = 0; j < n; j++) {
+                gammaSum[j] += d[j] * h[j];
+                betaSum[j] += d[j];
+                scaled[j] = d[j] * g[j];
+            }
+            double sum = 0;
+            double sumTimesXHat = 0;
+            for (int j = 0; j < n; j++) {
+                sum += scaled[j];
+                sumTimesXHat += (double) scaled[j] * h[j];
+            }
+            float mean = (float) (sum / n);
+            float meanTimesXHat = (float) (sumTimesXHat / n);
+            float inv = invStd.get(r);
+            for (int j = 0; j < n; j++) {
+                scaled[j] = inv * (scaled[j] - mean - h[j] * meanTimesXHat);
+            }
+            dxBuffer.put(r * n, scaled);
+        }
+        if (dGamma != null) {
+            dGamma.addi(Nd4j.createFromArray(gammaSum).reshape(dGamma.shape()));
+        }
+        if (dBeta != null) {
+            dBeta.addi(Nd4j.createFromArray(betaSum).reshape(dBeta.shape()));
+        }
+        return dx;
     }
 
     static INDArray row(INDArray v) {

@@ -26,7 +26,7 @@ public final class Linear {
             Nd4j.gemm(x, dy, dWeight, true, false, 1.0, 1.0);
         }
         if (dBias != null) {
-            dBias.addi(dy.sum(0).reshape(dBias.shape()));
+            ColumnSums.accumulate(dy, dBias);
         }
         return needInputGrad ? Nd4j.gemm(dy, weight, false, true) : null;
     }

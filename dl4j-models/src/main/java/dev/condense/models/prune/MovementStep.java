@@ -1,15 +1,14 @@
 package dev.condense.models.prune;
 
 import dev.condense.models.encoder.TransformerEncoder;
+import dev.condense.models.nn.FloatMemory;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.train.StepHook;
 import dev.condense.models.train.TrainingState;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -183,7 +182,7 @@ public final class MovementStep implements StepHook {
         /** The slot's scores, copied out of native memory in one block. */
         private float[] read(Slot s, Map<String, INDArray> extras) {
             float[] out = scores.get(s.key());
-            buffer(extras.get(scoreName(s))).get(out);
+            FloatMemory.of(extras.get(scoreName(s))).get(out);
             return out;
         }
 
@@ -191,7 +190,7 @@ public final class MovementStep implements StepHook {
         private void apply(Slot s) {
             float[] keep = decisions.get(s.key());
             if (wholeWeight(s) && owned.contains(s.members().get(0).weight())) {
-                buffer(masked.masks().get(s.members().get(0).weight())).put(keep);
+                FloatMemory.of(masked.masks().get(s.members().get(0).weight())).put(keep);
                 return;
             }
             INDArray structure = Nd4j.createFromArray(keep);
@@ -212,17 +211,6 @@ public final class MovementStep implements StepHook {
     /** Whether the slot is one whole weight (element granularity): its decisions are that weight's mask. */
     private static boolean wholeWeight(Slot s) {
         return s.members().size() == 1 && s.members().get(0).axis() == Slot.Axis.WHOLE;
-    }
-
-    /** The array's own memory, entry i at index i (the arrays here are never views). */
-    static FloatBuffer buffer(INDArray a) {
-        if (a.isView() || a.dataType() != DataType.FLOAT || a.ordering() != 'c') {
-            throw new IllegalStateException("expected a dense float array, got " + a.shapeInfoToString());
-        }
-        FloatBuffer view = a.data().asNioFloat().duplicate();
-        view.clear();
-        view.limit(Math.toIntExact(a.length()));
-        return view;
     }
 
     static double logit(double p) {

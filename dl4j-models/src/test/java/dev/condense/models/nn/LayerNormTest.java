@@ -90,4 +90,27 @@ class LayerNormTest {
                     .doubleValue(), 1e-5 * reference.invStd().amaxNumber().doubleValue());
         }
     }
+
+    /** The fused float backward pass against the broadcast path in double: dx, dγ and dβ, with a view as dOut. */
+    @Test
+    void theFusedFloatBackwardAgreesWithTheBroadcastPath() {
+        Nd4j.getRandom().setSeed(4);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 9, 24).muli(4).subi(1);
+        INDArray gamma = Nd4j.rand(DataType.FLOAT, 24).addi(0.5);
+        INDArray beta = Nd4j.rand(DataType.FLOAT, 24);
+        INDArray dOut = Nd4j.randn(DataType.FLOAT, 9, 40).get(NDArrayIndex.all(), NDArrayIndex.interval(5, 29));
+        INDArray dGamma = Nd4j.ones(DataType.FLOAT, 24);
+        INDArray dBeta = Nd4j.ones(DataType.FLOAT, 24);
+        INDArray dx = LayerNorm.backward(LayerNorm.forward(x, gamma, beta, EPS), dOut, gamma, dGamma, dBeta);
+
+        INDArray dGammaRef = Nd4j.ones(DataType.DOUBLE, 24);
+        INDArray dBetaRef = Nd4j.ones(DataType.DOUBLE, 24);
+        INDArray gammaRef = gamma.castTo(DataType.DOUBLE);
+        INDArray dxRef = LayerNorm.backward(LayerNorm.forward(x.castTo(DataType.DOUBLE), gammaRef,
+                beta.castTo(DataType.DOUBLE), EPS), dOut.castTo(DataType.DOUBLE), gammaRef, dGammaRef, dBetaRef);
+        assertEquals(0.0, dx.castTo(DataType.DOUBLE).sub(dxRef).amaxNumber().doubleValue(),
+                1e-5 * dxRef.amaxNumber().doubleValue());
+        assertEquals(0.0, dGamma.castTo(DataType.DOUBLE).sub(dGammaRef).amaxNumber().doubleValue(), 1e-5);
+        assertEquals(0.0, dBeta.castTo(DataType.DOUBLE).sub(dBetaRef).amaxNumber().doubleValue(), 1e-5);
+    }
 }
