@@ -12,6 +12,7 @@ Needs Debian's python3-torch (and libopenblas0-pthread); run it with /usr/bin/py
 import argparse
 import math
 import os
+import statistics
 import time
 
 import torch
@@ -70,11 +71,14 @@ def batch(lengths, padded, generator):
 
 
 def timed_ms(repeats, work):
+    """The median of `repeats` timed runs after one warm-up run, as the Java side reports."""
     work()
-    start = time.perf_counter()
+    times = []
     for _ in range(repeats):
+        start = time.perf_counter()
         work()
-    return (time.perf_counter() - start) * 1000 / repeats
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
 
 
 def main():

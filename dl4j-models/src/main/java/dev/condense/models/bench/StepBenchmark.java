@@ -113,8 +113,9 @@ public final class StepBenchmark {
                 session.beforeForward(new StepHook.Step(enc, extras, 1, b.size()));
                 return null;
             });
+            StepClock clock = new StepClock();
             double stepMs = trainStepMs(new LocalTrainer(settings, Objective.crossEntropy(),
-                    List.of(pruner.step())), start, b, repeats);
+                    List.of(pruner.step(), clock)), clock, start, b, repeats);
             System.out.printf("%-48s %8.1f ms  (masks before the forward pass: %.1f ms)%n",
                     "32xSST-2 train step, " + method.settingName() + " masks at 80%", stepMs, maskMs);
         }
@@ -129,19 +130,50 @@ public final class StepBenchmark {
     private static double trainStepMs(ModelState state, Batch b, Set<String> frozen, int repeats) {
         OptimizerSettings settings = new OptimizerSettings(new LearningRateSchedule(1e-5, 0, 1000), 0.9, 0.999,
                 1e-8, 0.01, 1.0, frozen);
-        return trainStepMs(new LocalTrainer(settings), TrainingState.start(state, frozen), b, repeats);
+        StepClock clock = new StepClock();
+        return trainStepMs(new LocalTrainer(settings, Objective.crossEntropy(), List.of(clock)), clock,
+                TrainingState.start(state, frozen), b, repeats);
     }
 
-    private static double trainStepMs(LocalTrainer trainer, TrainingState start, Batch b, int repeats) {
+    /** The median of {@code repeats} steps, after two steps of warm-up (JIT, the step arena's first sizing). */
+    private static double trainStepMs(LocalTrainer trainer, StepClock clock, TrainingState start, Batch b,
+                                      int repeats) {
         trainer.train(start, Collections.nCopies(2, b).iterator(), 2);
-        int steps = repeats;
-        long t0 = System.nanoTime();
-        trainer.train(start, Collections.nCopies(steps + 1, b).iterator(), steps + 1);
-        long t1 = System.nanoTime();
-        trainer.train(start, Collections.nCopies(1, b).iterator(), 1);
-        long t2 = System.nanoTime();
-        // the difference removes the per-call cost of building the engine and copying state in and out
-        return ((t1 - t0) - (t2 - t1)) / 1e6 / steps;
+        clock.reset();
+        trainer.train(start, Collections.nCopies(repeats + 1, b).iterator(), repeats + 1);
+        return clock.medianStepMs();
+    }
+
+    /**
+     * Marks the start of every training step, so that a step's time is the gap to the next mark: the median of
+     * those gaps is robust to the occasional slow step of a shared machine, where a mean over few steps is not, and
+     * leaves out the per-call cost of building the engine and copying state in and out.
+     */
+    private static final class StepClock implements StepHook {
+        private static final long serialVersionUID = 1L;
+        private final transient List<Long> marks = new ArrayList<>();
+
+        @Override
+        public Session start(TrainingState state, TransformerEncoder encoder) {
+            return new Session() {
+                @Override
+                public void beforeForward(Step step) {
+                    marks.add(System.nanoTime());
+                }
+            };
+        }
+
+        void reset() {
+            marks.clear();
+        }
+
+        double medianStepMs() {
+            double[] gaps = new double[marks.size() - 1];
+            for (int i = 0; i < gaps.length; i++) {
+                gaps[i] = (marks.get(i + 1) - marks.get(i)) / 1e6;
+            }
+            return median(gaps);
+        }
     }
 
     /** The real (unpadded) length of each sequence, comma-separated, for the PyTorch side of deploy/benchmark. */
@@ -178,13 +210,23 @@ public final class StepBenchmark {
         return 2.0 * 1024 * 1024 * 1024 / ms / 1e6;
     }
 
+    /** The median of {@code repeats} timed runs after one warm-up run. */
     private static double timeMs(int repeats, Supplier<?> work) {
         work.get();
-        long t0 = System.nanoTime();
+        double[] ms = new double[repeats];
         for (int i = 0; i < repeats; i++) {
+            long t0 = System.nanoTime();
             work.get();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
         }
-        return (System.nanoTime() - t0) / 1e6 / repeats;
+        return median(ms);
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     private static Batch fixedBatch(int size, int length) {

@@ -21,7 +21,8 @@ import java.util.function.Consumer;
  * Parameter averaging on Spark. Each round: broadcast the state ({@link RoundStart}) → every shard trains a
  * replica for K local steps ({@code mapPartitionsWithIndex}) → a fixed pairwise tree of merges on the executors
  * forms the example-weighted mean of weights and Adam moments, in pieces of tens of megabytes
- * ({@link PairwiseTreeReduce}, {@link RoundAverage#split}) → the driver starts the next round while the last one's
+ * ({@link PairwiseTreeReduce}, {@link RoundAverage#split}; in local mode the same tree on the driver over the
+ * results handed over in memory, {@link InJvmExchange}) → the driver starts the next round while the last one's
  * checkpoint is written atomically in the background ({@link BackgroundCheckpoints}). A run whose stage has a
  * checkpoint resumes after its last completed round.
  */
@@ -31,17 +32,25 @@ public final class DistributedTrainer {
     private final Checkpoints checkpoints;
     private final Consumer<String> log;
     private final long resultPieceBytes;
+    private final boolean resultsInJvm;
 
     public DistributedTrainer(JavaSparkContext sc, Checkpoints checkpoints, Consumer<String> log) {
-        this(sc, checkpoints, log, RoundAverage.PIECE_BYTES);
+        this(sc, checkpoints, log, RoundAverage.PIECE_BYTES, sc.isLocal());
     }
 
-    /** @param resultPieceBytes the size a replica result's pieces aim at ({@link RoundAverage#groupsFor}) */
-    DistributedTrainer(JavaSparkContext sc, Checkpoints checkpoints, Consumer<String> log, long resultPieceBytes) {
+    /**
+     * @param resultPieceBytes the size a replica result's pieces aim at ({@link RoundAverage#groupsFor})
+     * @param resultsInJvm     whether the replicas hand their results to the driver in memory
+     *                         ({@link InJvmExchange}; only when the tasks run in the driver's JVM, local mode)
+     *                         rather than through Spark's pairwise tree
+     */
+    DistributedTrainer(JavaSparkContext sc, Checkpoints checkpoints, Consumer<String> log, long resultPieceBytes,
+                       boolean resultsInJvm) {
         this.sc = sc;
         this.checkpoints = checkpoints;
         this.log = log;
         this.resultPieceBytes = resultPieceBytes;
+        this.resultsInJvm = resultsInJvm;
     }
 
     /**
@@ -134,8 +143,17 @@ public final class DistributedTrainer {
         try (JobDescription named = JobDescription.set(sc, String.format("%s: round %d/%d", plan.stage(), round + 1,
                 plan.rounds()))) {
             int pieces = RoundAverage.groupsFor(state, resultPieceBytes);
+            if (resultsInJvm) {
+                try (InJvmExchange<RoundAverage> exchange = InJvmExchange.open()) {
+                    RoundPlan roundPlan = new RoundPlan(round, plan.localSteps(), plan.batchSize(), plan.seed(),
+                            plan.threadsPerTask(), pieces, exchange.id());
+                    shards.mapPartitionsWithIndex(new ReplicaTask(start, plan.trainers(), roundPlan), true).count();
+                    return PairwiseTreeReduce.reduceInHand(exchange.take(shards.getNumPartitions()),
+                            RoundAverage::merge);
+                }
+            }
             RoundPlan roundPlan = new RoundPlan(round, plan.localSteps(), plan.batchSize(), plan.seed(),
-                    plan.threadsPerTask(), pieces);
+                    plan.threadsPerTask(), pieces, null);
             return RoundAverage.join(PairwiseTreeReduce.reduce(
                     shards.mapPartitionsWithIndex(new ReplicaTask(start, plan.trainers(), roundPlan), true),
                     pieces, RoundAverage::merge));

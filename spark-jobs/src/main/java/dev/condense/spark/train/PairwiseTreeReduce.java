@@ -8,6 +8,7 @@ import scala.Tuple2;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.BinaryOperator;
 
 /**
  * Reduces each partition's values along a fixed binary tree: partitions 2k and 2k+1 merge, then their results, and
@@ -57,5 +58,24 @@ public final class PairwiseTreeReduce {
         List<T> values = new ArrayList<>(groups);
         result.forEach(t -> values.add(t._2()));
         return values;
+    }
+
+    /**
+     * The same fixed tree over values already on the driver, value i being partition i's: 2k and 2k+1 merge, then
+     * their results, and so on, so that it gives bit for bit what {@link #reduce} gives for one group.
+     */
+    public static <T> T reduceInHand(List<T> perPartition, BinaryOperator<T> merge) {
+        if (perPartition.isEmpty()) {
+            throw new IllegalArgumentException("nothing to reduce");
+        }
+        List<T> level = perPartition;
+        while (level.size() > 1) {
+            List<T> next = new ArrayList<>((level.size() + 1) / 2);
+            for (int k = 0; k < level.size(); k += 2) {
+                next.add(k + 1 < level.size() ? merge.apply(level.get(k), level.get(k + 1)) : level.get(k));
+            }
+            level = next;
+        }
+        return level.get(0);
     }
 }

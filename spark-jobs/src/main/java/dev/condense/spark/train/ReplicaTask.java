@@ -10,12 +10,14 @@ import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 
 /**
  * What one executor task does in a round: take the broadcast state, plan this shard's batches for the round
- * (seeded by round and partition, so a retry is identical) and run a local trainer for K steps.
+ * (seeded by round and partition, so a retry is identical), run a local trainer for K steps and hand the result over
+ * as the plan says.
  */
 final class ReplicaTask implements Function2<Integer, Iterator<Example>, Iterator<RoundAverage>> {
 
@@ -38,7 +40,7 @@ final class ReplicaTask implements Function2<Integer, Iterator<Example>, Iterato
         List<Example> examples = new ArrayList<>();
         shard.forEachRemaining(examples::add);
         if (examples.isEmpty()) {
-            return RoundAverage.empty().split(plan.resultPieces()).iterator();
+            return handOver(partition, RoundAverage.empty());
         }
         List<Batch> batches = BatchPlanner.roundBatches(examples, plan.seed(), partition, plan.round(),
                 plan.localSteps(), plan.batchSize());
@@ -48,7 +50,15 @@ final class ReplicaTask implements Function2<Integer, Iterator<Example>, Iterato
         TrainingState start = state.value().state();
         long t0 = System.nanoTime();
         ReplicaResult result = trainer.train(start, batches.iterator(), plan.localSteps());
-        return RoundAverage.of(result, System.nanoTime() - t0, ResidentMemory.peakBytes())
-                .split(plan.resultPieces()).iterator();
+        return handOver(partition, RoundAverage.of(result, System.nanoTime() - t0, ResidentMemory.peakBytes()));
+    }
+
+    /** The result as pieces for Spark to reduce, or left whole in the driver's JVM (then nothing goes to Spark). */
+    private Iterator<RoundAverage> handOver(int partition, RoundAverage result) {
+        if (plan.exchange() == null) {
+            return result.split(plan.resultPieces()).iterator();
+        }
+        InJvmExchange.deposit(plan.exchange(), partition, result);
+        return Collections.emptyIterator();
     }
 }

@@ -4,8 +4,10 @@ import java.io.Serializable;
 
 /**
  * The per-round facts every replica needs: round index (0-based), K, batch size and seed to plan its batches, its
- * native threads, and the number of pieces its result travels in ({@link RoundAverage#split}).
+ * native threads, and how its result reaches the driver: in {@code resultPieces} pieces through Spark
+ * ({@link RoundAverage#split}), or whole through the {@link InJvmExchange} named {@code exchange} (null: through
+ * Spark).
  */
-record RoundPlan(int round, int localSteps, int batchSize, long seed, int threadsPerTask, int resultPieces)
-        implements Serializable {
+record RoundPlan(int round, int localSteps, int batchSize, long seed, int threadsPerTask, int resultPieces,
+                 String exchange) implements Serializable {
 }

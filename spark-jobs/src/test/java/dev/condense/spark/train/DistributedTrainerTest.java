@@ -87,20 +87,32 @@ public class DistributedTrainerTest {
         assertTrue(TinyEncoders.maxDiff(start.model().weights(), averaged.model().weights()) > 1e-3, "training moved weights");
     }
 
+    /**
+     * The three ways a round's result can reach the driver give the same bits: whole through Spark's tree, in many
+     * pieces through it, and (local mode's default) handed over in memory and reduced by the same tree on the driver.
+     */
     @Test
-    void aResultReducedInPiecesEqualsItReducedWholeBitForBit() {
+    void resultsThroughSparkWholeOrInPiecesOrInMemoryAgreeBitForBit() {
         JavaRDD<Example> shards = ShardedExamples.shard(sc.parallelize(examples(45)), 3, SEED);
         TrainingState start = TrainingState.start(TinyEncoders.randomState(TinyEncoders.spec(), 7), Set.of());
         assertEquals(1, RoundAverage.groupsFor(start, RoundAverage.PIECE_BYTES), "a tiny state travels whole");
         int pieces = RoundAverage.groupsFor(start, 2_000);
         assertTrue(pieces > 5, "and in many pieces of 2 kB: " + pieces);
-        RoundAverage whole = trainer().round(plan(1), shards, start, 0);
-        RoundAverage inPieces = new DistributedTrainer(sc, new Checkpoints(sc.hadoopConfiguration(),
-                run.resolve("pieces").toString()), s -> { }, 2_000).round(plan(1), shards, start, 0);
-        assertEquals(whole.meanLoss(), inPieces.meanLoss());
-        assertEquals(3, inPieces.replicas());
-        assertTrue(java.util.Arrays.equals(whole.apply(start).toBytes(), inPieces.apply(start).toBytes()),
-                "weights, moments and their order");
+        assertTrue(sc.isLocal(), "the tests' Spark runs tasks in this JVM");
+        RoundAverage inMemory = trainer().round(plan(1), shards, start, 0);
+        RoundAverage whole = throughSpark(RoundAverage.PIECE_BYTES).round(plan(1), shards, start, 0);
+        RoundAverage inPieces = throughSpark(2_000).round(plan(1), shards, start, 0);
+        for (RoundAverage other : List.of(whole, inPieces)) {
+            assertEquals(inMemory.meanLoss(), other.meanLoss());
+            assertEquals(3, other.replicas());
+            assertTrue(java.util.Arrays.equals(inMemory.apply(start).toBytes(), other.apply(start).toBytes()),
+                    "weights, moments and their order");
+        }
+    }
+
+    private DistributedTrainer throughSpark(long pieceBytes) {
+        return new DistributedTrainer(sc, new Checkpoints(sc.hadoopConfiguration(), run.resolve("spark").toString()),
+                s -> { }, pieceBytes, false);
     }
 
     @Test

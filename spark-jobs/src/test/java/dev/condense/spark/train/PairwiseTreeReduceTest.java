@@ -39,6 +39,15 @@ class PairwiseTreeReduceTest {
     }
 
     @Test
+    void valuesInHandAreReducedByTheSameTree() {
+        assertEquals("(((0:0 0:1) (0:2 0:3)) 0:4)", PairwiseTreeReduce.reduceInHand(
+                List.of("0:0", "0:1", "0:2", "0:3", "0:4"), PairwiseTreeReduceTest::merge));
+        assertEquals("0:0", PairwiseTreeReduce.reduceInHand(List.of("0:0"), PairwiseTreeReduceTest::merge));
+        assertThrows(IllegalArgumentException.class,
+                () -> PairwiseTreeReduce.reduceInHand(List.<String>of(), PairwiseTreeReduceTest::merge));
+    }
+
+    @Test
     void aPartitionWithTheWrongNumberOfValuesIsAnError() {
         SparkException e = assertThrows(SparkException.class, () -> PairwiseTreeReduce.reduce(
                 sc.parallelize(List.of("a", "b", "c"), 2), 2, PairwiseTreeReduceTest::merge));
