@@ -89,4 +89,45 @@ class AdamWTest {
         assertEquals(2.0 - 0.02, values.get(score).getDouble(0), 1e-6);
         assertEquals(2.0 * (1 - 0.001 * 0.5) - 0.001, values.get("x.weight").getDouble(0), 1e-6);
     }
+
+    /**
+     * A tensor large enough to span many of the kernel's blocks (and end in a partial one), three steps with the
+     * global norm clipped every time, against the formulas in double.
+     */
+    @Test
+    void aLargeClippedTensorMatchesTheFormulas() {
+        double lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.1, maxNorm = 0.5;
+        OptimizerSettings s = new OptimizerSettings(new LearningRateSchedule(lr, 0, 1000), b1, b2, eps, wd, maxNorm,
+                Set.of());
+        int n = 5_000;
+        Nd4j.getRandom().setSeed(21);
+        INDArray w = Nd4j.randn(DataType.FLOAT, 50, n / 50);
+        double[] x = w.dup().data().asDouble();
+        double[] mm = new double[n];
+        double[] vv = new double[n];
+        INDArray m = Nd4j.zeros(DataType.FLOAT, 50, n / 50);
+        INDArray v = Nd4j.zeros(DataType.FLOAT, 50, n / 50);
+        AdamW adam = new AdamW(s);
+        for (int t = 1; t <= 3; t++) {
+            INDArray g = Nd4j.randn(DataType.FLOAT, 50, n / 50);
+            double[] gd = g.dup().data().asDouble();
+            double norm = adam.step(Map.of("x.weight", w), Map.of("x.weight", g), Map.of("x.weight", m),
+                    Map.of("x.weight", v), t);
+            double clip = maxNorm / (norm + 1e-6);
+            double rate = lr * (1000.0 - t) / 1000.0;
+            for (int i = 0; i < n; i++) {
+                double gi = gd[i] * clip;
+                mm[i] = b1 * mm[i] + (1 - b1) * gi;
+                vv[i] = b2 * vv[i] + (1 - b2) * gi * gi;
+                x[i] = x[i] * (1 - rate * wd) - rate * Math.sqrt(1 - Math.pow(b2, t)) / (1 - Math.pow(b1, t))
+                        * mm[i] / (Math.sqrt(vv[i]) + eps);
+            }
+        }
+        double[] got = w.data().asDouble();
+        double[] gotV = v.data().asDouble();
+        for (int i = 0; i < n; i++) {
+            assertEquals(x[i], got[i], 1e-5 * Math.max(1, Math.abs(x[i])), "weight " + i);
+            assertEquals(vv[i], gotV[i], 1e-5 * vv[i] + 1e-12, "second moment " + i);
+        }
+    }
 }
