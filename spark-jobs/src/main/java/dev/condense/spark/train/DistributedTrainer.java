@@ -143,20 +143,17 @@ public final class DistributedTrainer {
         try (JobDescription named = JobDescription.set(sc, String.format("%s: round %d/%d", plan.stage(), round + 1,
                 plan.rounds()))) {
             int pieces = RoundAverage.groupsFor(state, resultPieceBytes);
-            if (resultsInJvm) {
-                try (InJvmExchange<RoundAverage> exchange = InJvmExchange.open()) {
-                    RoundPlan roundPlan = new RoundPlan(round, plan.localSteps(), plan.batchSize(), plan.seed(),
-                            plan.threadsPerTask(), pieces, exchange.id());
-                    shards.mapPartitionsWithIndex(new ReplicaTask(start, plan.trainers(), roundPlan), true).count();
-                    return PairwiseTreeReduce.reduceInHand(exchange.take(shards.getNumPartitions()),
-                            RoundAverage::merge);
+            try (InJvmExchange<RoundAverage> exchange = resultsInJvm ? InJvmExchange.open() : null) {
+                RoundPlan roundPlan = new RoundPlan(round, plan.localSteps(), plan.batchSize(), plan.seed(),
+                        plan.threadsPerTask(), pieces, exchange == null ? null : exchange.id());
+                JavaRDD<RoundAverage> results = shards.mapPartitionsWithIndex(
+                        new ReplicaTask(start, plan.trainers(), roundPlan), true);
+                if (exchange == null) {
+                    return RoundAverage.join(PairwiseTreeReduce.reduce(results, pieces, RoundAverage::merge));
                 }
+                results.count();
+                return PairwiseTreeReduce.reduceInHand(exchange.take(shards.getNumPartitions()), RoundAverage::merge);
             }
-            RoundPlan roundPlan = new RoundPlan(round, plan.localSteps(), plan.batchSize(), plan.seed(),
-                    plan.threadsPerTask(), pieces, null);
-            return RoundAverage.join(PairwiseTreeReduce.reduce(
-                    shards.mapPartitionsWithIndex(new ReplicaTask(start, plan.trainers(), roundPlan), true),
-                    pieces, RoundAverage::merge));
         } finally {
             start.destroy();
         }
