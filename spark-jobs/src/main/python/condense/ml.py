@@ -12,6 +12,7 @@ importable, e.g. ``spark.sparkContext.addPyFile(<the jar>)`` (the jar carries th
     model.transform(df).select("sentence", "predictedLabel", "probability").show()
     model.write().overwrite().save("dbfs:/condense/models/sst2")
     same = CompressorModel.load("dbfs:/condense/models/sst2")
+    same.getTextCol(), Compressor().setPruneRounds(8).getPruneRounds()   # every param has setX and getX
 """
 
 from pyspark import keyword_only
@@ -28,6 +29,32 @@ def _param(name, doc, converter):
     return Param(Params._dummy(), name, doc, typeConverter=converter)
 
 
+def _with_accessors(cls):
+    """Adds ``setX(value)`` and ``getX()`` for every param ``x`` of ``cls``, as pyspark.ml's own stages have them."""
+    for name, value in list(vars(cls).items()):
+        if isinstance(value, Param):
+            suffix = name[0].upper() + name[1:]
+            setattr(cls, "set" + suffix, _setter(name))
+            setattr(cls, "get" + suffix, _getter(name))
+    return cls
+
+
+def _setter(name):
+    def set_value(self, value):
+        return self._set(**{name: value})
+    set_value.__name__ = "set" + name[0].upper() + name[1:]
+    set_value.__doc__ = "Sets the value of :py:attr:`%s`; returns this stage." % name
+    return set_value
+
+
+def _getter(name):
+    def get_value(self):
+        return self.getOrDefault(getattr(self, name))
+    get_value.__name__ = "get" + name[0].upper() + name[1:]
+    get_value.__doc__ = "The value of :py:attr:`%s`, set or default." % name
+    return get_value
+
+
 class _CondenseReader(JavaMLReader):
     """Loads a saved stage through the JVM class of the same name in Condense's package, not pyspark's."""
 
@@ -42,6 +69,7 @@ class _CondenseReadable(JavaMLReadable):
         return _CondenseReader(cls)
 
 
+@_with_accessors
 class Compressor(JavaEstimator, _CondenseReadable, JavaMLWritable):
     """Fine-tunes a teacher on a DataFrame's text and labels and prunes a distilled student (JVM: Compressor)."""
 
@@ -52,7 +80,8 @@ class Compressor(JavaEstimator, _CondenseReadable, JavaMLWritable):
     labels = _param("labels", "the label names in class-index order", TypeConverters.toListString)
     validationIndicatorCol = _param("validationIndicatorCol", "a boolean column, true for the dev rows",
                                     TypeConverters.toString)
-    stages = _param("stages", "the pipeline stages, in order: finetune, prune, shrink", TypeConverters.toListString)
+    stages = _param("stages", "the pipeline stages, in order, from finetune, prune, shrink, factorise, export",
+                    TypeConverters.toListString)
     pretrained = _param("pretrained", "minilm or the path of a saved Condense model", TypeConverters.toString)
     pruneMethod = _param("pruneMethod", "how structures are ranked", TypeConverters.toString)
     finetuneRounds = _param("finetuneRounds", "averaging rounds of the teacher's training", TypeConverters.toInt)
@@ -86,6 +115,7 @@ class Compressor(JavaEstimator, _CondenseReadable, JavaMLWritable):
         return stage
 
 
+@_with_accessors
 class CompressorModel(JavaModel, _CondenseReadable, JavaMLWritable):
     """Adds prediction, probability and predictedLabel columns (JVM: CompressorModel)."""
 
@@ -111,6 +141,11 @@ class CompressorModel(JavaModel, _CondenseReadable, JavaMLWritable):
     def metrics(self):
         """The fit's dev metrics: accuracy of each stage that ran, sparsity of the student."""
         return {k: float(v) for k, v in dict(self._java_obj.metrics()).items()}
+
+    @property
+    def provenance(self):
+        """What made the model, as JSON: its stage, parent models with their SHA-256, data digest, seed, settings."""
+        return str(self._java_obj.provenance())
 
     @classmethod
     def _from_java(cls, java_stage):

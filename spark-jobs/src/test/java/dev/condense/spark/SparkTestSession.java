@@ -1,6 +1,6 @@
 package dev.condense.spark;
 
-import dev.condense.spark.jobs.SparkSessions;
+import dev.condense.spark.session.SparkSessions;
 import dev.condense.spark.settings.SettingsLoader;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;

@@ -2,8 +2,8 @@ package dev.condense.models.distill;
 
 import dev.condense.models.encoder.Batch;
 import dev.condense.models.encoder.Encoder;
-import dev.condense.models.encoder.EncoderSpec;
 import dev.condense.models.encoder.ForwardPass;
+import dev.condense.models.state.EncoderSpec;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.train.CrossEntropy;

@@ -1,8 +1,6 @@
 package dev.condense.models.encoder;
 
-import dev.condense.models.speech.Utterance;
-import dev.condense.models.text.Encoding;
-
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -44,70 +42,23 @@ public record Batch(int size, int length, int[] ids, int[] typeIds, float[] mask
     }
 
     /**
-     * Pads the inputs to the longest among them: word pieces (pad id 0, segment 0) or utterances (zero frames); mask
-     * 0 on padding. All inputs must be of one kind.
+     * Pads the inputs to the longest among them, each kind by its own {@link Padder} (word pieces with pad id 0 in
+     * segment 0, utterances with zero frames); mask 0 on padding. All inputs must be of one kind.
      */
     public static Batch of(List<? extends ModelInput> inputs, int[] labels) {
         if (inputs.isEmpty()) {
             throw new IllegalArgumentException("a batch needs at least one example");
         }
-        if (inputs.stream().allMatch(Encoding.class::isInstance)) {
-            return ofText(inputs, labels);
+        Padder padder = inputs.get(0).padder();
+        if (!inputs.stream().allMatch(input -> input.padder() == padder)) {
+            throw new IllegalArgumentException("a batch cannot mix text and speech inputs");
         }
-        if (inputs.stream().allMatch(Utterance.class::isInstance)) {
-            return ofSpeech(inputs, labels);
+        int length = inputs.stream().mapToInt(ModelInput::length).max().orElseThrow();
+        float[] mask = new float[inputs.size() * length];
+        for (int b = 0; b < inputs.size(); b++) {
+            Arrays.fill(mask, b * length, b * length + inputs.get(b).length(), 1f);
         }
-        throw new IllegalArgumentException("a batch cannot mix text and speech inputs");
-    }
-
-    private static Batch ofText(List<? extends ModelInput> inputs, int[] labels) {
-        int size = inputs.size();
-        int length = longest(inputs);
-        int[] ids = new int[size * length];
-        int[] types = new int[size * length];
-        float[] mask = new float[size * length];
-        for (int b = 0; b < size; b++) {
-            Encoding e = (Encoding) inputs.get(b);
-            System.arraycopy(e.ids(), 0, ids, b * length, e.length());
-            System.arraycopy(e.typeIds(), 0, types, b * length, e.length());
-            fillMask(mask, b * length, e.length());
-        }
-        return new Batch(size, length, ids, types, mask, copy(labels), null);
-    }
-
-    private static Batch ofSpeech(List<? extends ModelInput> inputs, int[] labels) {
-        int size = inputs.size();
-        int length = longest(inputs);
-        int features = ((Utterance) inputs.get(0)).features();
-        int rowFrames = framesPerRow(length);
-        float[] values = new float[size * rowFrames * features];
-        int[] counts = new int[size];
-        int[][] transcripts = new int[size][];
-        float[] mask = new float[size * length];
-        for (int b = 0; b < size; b++) {
-            Utterance u = (Utterance) inputs.get(b);
-            if (u.features() != features) {
-                throw new IllegalArgumentException("a batch mixes " + features + " and " + u.features()
-                        + " features per frame");
-            }
-            System.arraycopy(u.frames(), 0, values, b * rowFrames * features, u.frames().length);
-            counts[b] = u.frameCount();
-            transcripts[b] = u.transcript();
-            fillMask(mask, b * length, u.length());
-        }
-        int n = size * length;
-        return new Batch(size, length, new int[n], new int[n], mask, copy(labels),
-                new Frames(values, features, counts, transcripts));
-    }
-
-    private static int longest(List<? extends ModelInput> inputs) {
-        return inputs.stream().mapToInt(ModelInput::length).max().orElseThrow();
-    }
-
-    private static void fillMask(float[] mask, int from, int count) {
-        for (int t = 0; t < count; t++) {
-            mask[from + t] = 1f;
-        }
+        return padder.pad(inputs, length, mask, copy(labels));
     }
 
     private static int[] copy(int[] labels) {

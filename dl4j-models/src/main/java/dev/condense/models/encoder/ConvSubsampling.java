@@ -8,10 +8,10 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.Map;
 import java.util.function.Function;
 
-import static dev.condense.models.encoder.ParameterNames.CONV1_BIAS;
-import static dev.condense.models.encoder.ParameterNames.CONV1_WEIGHT;
-import static dev.condense.models.encoder.ParameterNames.CONV2_BIAS;
-import static dev.condense.models.encoder.ParameterNames.CONV2_WEIGHT;
+import static dev.condense.models.state.ParameterNames.CONV1_BIAS;
+import static dev.condense.models.state.ParameterNames.CONV1_WEIGHT;
+import static dev.condense.models.state.ParameterNames.CONV2_BIAS;
+import static dev.condense.models.state.ParameterNames.CONV2_WEIGHT;
 
 /**
  * A speech model's input: two stride-2 convolutions over time, each followed by GELU, so four log-mel frames become

@@ -3,19 +3,20 @@ package dev.condense.models.encoder;
 import dev.condense.models.nn.Gelu;
 import dev.condense.models.nn.LayerNorm;
 import dev.condense.models.nn.MultiHeadAttention;
+import dev.condense.models.state.EncoderSpec;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Map;
 import java.util.function.Function;
 
-import static dev.condense.models.encoder.ParameterNames.attentionNorm;
-import static dev.condense.models.encoder.ParameterNames.attentionOutput;
-import static dev.condense.models.encoder.ParameterNames.ffnIn;
-import static dev.condense.models.encoder.ParameterNames.ffnNorm;
-import static dev.condense.models.encoder.ParameterNames.ffnOut;
-import static dev.condense.models.encoder.ParameterNames.key;
-import static dev.condense.models.encoder.ParameterNames.query;
-import static dev.condense.models.encoder.ParameterNames.value;
+import static dev.condense.models.state.ParameterNames.attentionNorm;
+import static dev.condense.models.state.ParameterNames.attentionOutput;
+import static dev.condense.models.state.ParameterNames.ffnIn;
+import static dev.condense.models.state.ParameterNames.ffnNorm;
+import static dev.condense.models.state.ParameterNames.ffnOut;
+import static dev.condense.models.state.ParameterNames.key;
+import static dev.condense.models.state.ParameterNames.query;
+import static dev.condense.models.state.ParameterNames.value;
 
 /**
  * One post-norm BERT block: attention, add &amp; norm, GELU feed-forward, add &amp; norm; forward and backward. The

@@ -1,5 +1,6 @@
 package dev.condense.models.encoder;
 
+import dev.condense.models.state.EncoderSpec;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Map;

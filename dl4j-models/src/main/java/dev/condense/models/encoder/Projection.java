@@ -2,6 +2,8 @@ package dev.condense.models.encoder;
 
 import dev.condense.models.nn.ColumnSums;
 import dev.condense.models.nn.Linear;
+import dev.condense.models.state.EncoderSpec;
+import dev.condense.models.state.ParameterNames;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 

@@ -6,8 +6,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.Map;
 import java.util.function.Function;
 
-import static dev.condense.models.encoder.ParameterNames.TYPE_EMBEDDINGS;
-import static dev.condense.models.encoder.ParameterNames.WORD_EMBEDDINGS;
+import static dev.condense.models.state.ParameterNames.TYPE_EMBEDDINGS;
+import static dev.condense.models.state.ParameterNames.WORD_EMBEDDINGS;
 
 /** A text model's input: the word-piece embedding plus the segment embedding of every position. */
 final class TokenEmbeddings implements InputLayer {

@@ -4,8 +4,11 @@ import dev.condense.models.nn.Embedding;
 import dev.condense.models.nn.LayerNorm;
 import dev.condense.models.nn.Linear;
 import dev.condense.models.nn.StepWorkspace;
+import dev.condense.models.state.EncoderSpec;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.state.NdArrays;
+import dev.condense.models.state.ParameterNames;
+import dev.condense.models.state.Pooling;
 import dev.condense.models.state.TensorMap;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -19,11 +22,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
-import static dev.condense.models.encoder.ParameterNames.CLASSIFIER_BIAS;
-import static dev.condense.models.encoder.ParameterNames.CLASSIFIER_WEIGHT;
-import static dev.condense.models.encoder.ParameterNames.EMBEDDING_NORM_BETA;
-import static dev.condense.models.encoder.ParameterNames.EMBEDDING_NORM_GAMMA;
-import static dev.condense.models.encoder.ParameterNames.POSITION_EMBEDDINGS;
+import static dev.condense.models.state.ParameterNames.CLASSIFIER_BIAS;
+import static dev.condense.models.state.ParameterNames.CLASSIFIER_WEIGHT;
+import static dev.condense.models.state.ParameterNames.EMBEDDING_NORM_BETA;
+import static dev.condense.models.state.ParameterNames.EMBEDDING_NORM_GAMMA;
+import static dev.condense.models.state.ParameterNames.POSITION_EMBEDDINGS;
 
 /**
  * A BERT-layout encoder with mean pooling and a linear classifier (or, for CTC, a classifier at every position) over

@@ -1,8 +1,8 @@
 package dev.condense.models.export;
 
-import dev.condense.models.encoder.EncoderSpec;
-import dev.condense.models.encoder.ParameterNames;
-import dev.condense.models.encoder.Pooling;
+import dev.condense.models.state.EncoderSpec;
+import dev.condense.models.state.ParameterNames;
+import dev.condense.models.state.Pooling;
 import dev.condense.models.state.Tensor;
 import onnx.Onnx;
 

@@ -1,14 +1,14 @@
 package dev.condense.models.export;
 
-import dev.condense.models.encoder.EncoderSpec;
-import dev.condense.models.encoder.ParameterNames;
+import dev.condense.models.state.EncoderSpec;
+import dev.condense.models.state.ParameterNames;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 
 import java.util.List;
 
-import static dev.condense.models.export.OnnxGraph.Attribute.ofInt;
 import static dev.condense.models.export.OnnxGraph.Attribute.ofFloat;
+import static dev.condense.models.export.OnnxGraph.Attribute.ofInt;
 import static dev.condense.models.export.OnnxGraph.in;
 
 /**

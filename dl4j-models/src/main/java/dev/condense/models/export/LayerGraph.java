@@ -1,16 +1,16 @@
 package dev.condense.models.export;
 
-import static dev.condense.models.encoder.ParameterNames.attentionNorm;
-import static dev.condense.models.encoder.ParameterNames.attentionOutput;
-import static dev.condense.models.encoder.ParameterNames.ffnIn;
-import static dev.condense.models.encoder.ParameterNames.ffnNorm;
-import static dev.condense.models.encoder.ParameterNames.ffnOut;
-import static dev.condense.models.encoder.ParameterNames.key;
-import static dev.condense.models.encoder.ParameterNames.query;
-import static dev.condense.models.encoder.ParameterNames.value;
 import static dev.condense.models.export.OnnxGraph.Attribute.ofInt;
 import static dev.condense.models.export.OnnxGraph.Attribute.ofInts;
 import static dev.condense.models.export.OnnxGraph.in;
+import static dev.condense.models.state.ParameterNames.attentionNorm;
+import static dev.condense.models.state.ParameterNames.attentionOutput;
+import static dev.condense.models.state.ParameterNames.ffnIn;
+import static dev.condense.models.state.ParameterNames.ffnNorm;
+import static dev.condense.models.state.ParameterNames.ffnOut;
+import static dev.condense.models.state.ParameterNames.key;
+import static dev.condense.models.state.ParameterNames.query;
+import static dev.condense.models.state.ParameterNames.value;
 
 /**
  * One post-norm BERT block as ONNX nodes, on [batch, sequence, hidden] activations: multi-head attention, add &amp;

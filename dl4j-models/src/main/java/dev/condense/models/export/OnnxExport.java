@@ -1,6 +1,6 @@
 package dev.condense.models.export;
 
-import dev.condense.models.encoder.EncoderSpec;
+import dev.condense.models.state.EncoderSpec;
 import dev.condense.models.state.ModelState;
 
 import java.io.IOException;

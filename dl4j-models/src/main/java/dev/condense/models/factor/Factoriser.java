@@ -1,9 +1,11 @@
 package dev.condense.models.factor;
 
-import dev.condense.models.encoder.EncoderSpec;
-import dev.condense.models.encoder.ParameterNames;
+import dev.condense.models.nn.Svd;
+import dev.condense.models.prune.MatrixKind;
+import dev.condense.models.state.EncoderSpec;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.state.NdArrays;
+import dev.condense.models.state.ParameterNames;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -24,6 +26,17 @@ import java.util.stream.IntStream;
 public final class Factoriser {
 
     private Factoriser() {
+    }
+
+    /** Full-rank factors for every matrix of {@code kinds} that is still dense: what the learned ranks start from. */
+    public static Map<String, Integer> fullRanks(EncoderSpec spec, Set<MatrixKind> kinds) {
+        Map<String, Integer> ranks = new TreeMap<>();
+        for (ParameterNames.Shaped m : ParameterNames.encoderMatrices(spec)) {
+            if (kinds.contains(MatrixKind.ofWeight(m.name()).orElseThrow()) && spec.rank(m.name()) == 0) {
+                ranks.put(m.name(), (int) Math.min(m.shape()[0], m.shape()[1]));
+            }
+        }
+        return ranks;
     }
 
     /** @param ranks the rank for each dense matrix to factorise, keyed by its weight name */

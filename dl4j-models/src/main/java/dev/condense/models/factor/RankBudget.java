@@ -1,9 +1,14 @@
 package dev.condense.models.factor;
 
+import dev.condense.models.prune.MatrixKind;
+import dev.condense.models.state.EncoderSpec;
+import dev.condense.models.state.ParameterNames;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The L0 budget that makes learned ranks reach a parameter target, in CoFi's Lagrangian form. With P_mi the
@@ -34,11 +39,47 @@ public record RankBudget(List<Matrix> matrices, long referenceValues, double tar
         }
     }
 
+    /**
+     * The budget over the matrices of {@code kinds} in a model about to be gated: the target share of the teacher's
+     * encoder-matrix values, less what the matrices that are not gated keep in full (or as their factors).
+     *
+     * @throws IllegalArgumentException when those matrices alone already keep the target, or none is gated
+     */
+    public static RankBudget over(EncoderSpec gated, Set<MatrixKind> kinds, double target, long teacherValues) {
+        List<Matrix> matrices = new ArrayList<>();
+        long fixed = 0;
+        for (ParameterNames.Shaped m : ParameterNames.encoderMatrices(gated)) {
+            long in = m.shape()[0];
+            long out = m.shape()[1];
+            if (kinds.contains(MatrixKind.ofWeight(m.name()).orElseThrow())) {
+                matrices.add(new Matrix(m.name(), in, out));
+            } else {
+                fixed += gated.rank(m.name()) > 0 ? gated.rank(m.name()) * (in + out) : in * out;
+            }
+        }
+        double gatedShare = target - (double) fixed / teacherValues;
+        if (matrices.isEmpty() || gatedShare <= 0) {
+            throw new IllegalArgumentException("the matrices it does not select already keep " + fixed + " of the "
+                    + "teacher's " + teacherValues + " encoder-matrix values" + (matrices.isEmpty()
+                    ? ", and it selects none" : ""));
+        }
+        return new RankBudget(matrices, teacherValues, gatedShare, HardConcrete.DEFAULT);
+    }
+
     /** e: the expected share of the reference values the gated factors keep. */
     public double expectedShare(Map<String, INDArray> logAlpha) {
         double kept = 0;
         for (Matrix m : matrices) {
             kept += (m.in() + m.out()) * gates.openProbability(logAlpha.get(m.weight())).sumNumber().doubleValue();
+        }
+        return kept / referenceValues;
+    }
+
+    /** The share of the reference values the gates would keep if training ended now (closed gates cut). */
+    public double keptShare(Map<String, INDArray> logAlpha) {
+        double kept = 0;
+        for (Matrix m : matrices) {
+            kept += (m.in() + m.out()) * Factoriser.keptDirections(logAlpha.get(m.weight()), gates).length;
         }
         return kept / referenceValues;
     }

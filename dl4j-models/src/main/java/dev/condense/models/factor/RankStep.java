@@ -1,8 +1,8 @@
 package dev.condense.models.factor;
 
-import dev.condense.models.encoder.EncoderSpec;
-import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.encoder.TransformerEncoder;
+import dev.condense.models.state.EncoderSpec;
+import dev.condense.models.state.ParameterNames;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.train.ParameterGroup;

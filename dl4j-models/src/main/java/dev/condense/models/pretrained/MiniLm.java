@@ -1,7 +1,7 @@
 package dev.condense.models.pretrained;
 
-import dev.condense.models.encoder.Pooling;
 import dev.condense.models.state.ModelState;
+import dev.condense.models.state.Pooling;
 import dev.condense.models.text.WordPieceTokenizer;
 
 import java.io.IOException;

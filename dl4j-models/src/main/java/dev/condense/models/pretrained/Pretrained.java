@@ -1,10 +1,10 @@
 package dev.condense.models.pretrained;
 
-import dev.condense.models.encoder.EncoderSpec;
-import dev.condense.models.encoder.ParameterNames;
-import dev.condense.models.encoder.Pooling;
 import dev.condense.models.onnx.EncoderImport;
+import dev.condense.models.state.EncoderSpec;
 import dev.condense.models.state.ModelState;
+import dev.condense.models.state.ParameterNames;
+import dev.condense.models.state.Pooling;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.text.WordPieceTokenizer;

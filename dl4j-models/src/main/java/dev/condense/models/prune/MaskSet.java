@@ -1,7 +1,7 @@
 package dev.condense.models.prune;
 
-import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.state.ModelState;
+import dev.condense.models.state.ParameterNames;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 

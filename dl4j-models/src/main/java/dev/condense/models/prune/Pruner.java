@@ -1,8 +1,6 @@
 package dev.condense.models.prune;
 
-import dev.condense.models.encoder.EncoderSpec;
-import dev.condense.models.factor.NuclearNorm;
-import dev.condense.models.state.ModelState;
+import dev.condense.models.state.EncoderSpec;
 import dev.condense.models.state.NdArrays;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;

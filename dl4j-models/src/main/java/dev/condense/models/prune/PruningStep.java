@@ -1,7 +1,6 @@
 package dev.condense.models.prune;
 
 import dev.condense.models.encoder.TransformerEncoder;
-import dev.condense.models.factor.NuclearNorm;
 import dev.condense.models.state.NdArrays;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;

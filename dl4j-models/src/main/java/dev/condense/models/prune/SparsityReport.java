@@ -1,6 +1,6 @@
 package dev.condense.models.prune;
 
-import dev.condense.models.encoder.ParameterNames;
+import dev.condense.models.state.ParameterNames;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 

@@ -1,7 +1,7 @@
 package dev.condense.models.prune;
 
-import dev.condense.models.encoder.EncoderSpec;
-import dev.condense.models.encoder.ParameterNames;
+import dev.condense.models.state.EncoderSpec;
+import dev.condense.models.state.ParameterNames;
 
 import java.util.ArrayList;
 import java.util.List;

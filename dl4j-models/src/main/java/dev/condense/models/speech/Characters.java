@@ -1,7 +1,5 @@
 package dev.condense.models.speech;
 
-import dev.condense.models.train.CtcLoss;
-
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -10,12 +8,14 @@ import java.util.Locale;
 
 /**
  * The symbols a CTC head spells English transcripts with, as in LibriSpeech's character recipes: the blank
- * ({@link CtcLoss#BLANK}), then space, a-z and the apostrophe. LibriSpeech's upper-case transcripts and LJSpeech's
+ * ({@link #BLANK}), then space, a-z and the apostrophe. LibriSpeech's upper-case transcripts and LJSpeech's
  * punctuated, mixed-case ones both {@link #normalise} onto them, so references and hypotheses are compared in one
  * spelling.
  */
 public final class Characters {
 
+    /** The id of CTC's blank, which emits nothing; the CTC loss and decoder take it from here. */
+    public static final int BLANK = 0;
     /** Each symbol's text by id; id 0 is the blank, which has no text of its own. */
     public static final List<String> SYMBOLS;
     private static final String SPELLED = " abcdefghijklmnopqrstuvwxyz'";
@@ -78,7 +78,7 @@ public final class Characters {
     public static String decode(int[] ids) {
         StringBuilder out = new StringBuilder(ids.length);
         for (int id : ids) {
-            if (id != CtcLoss.BLANK) {
+            if (id != BLANK) {
                 out.append(SPELLED.charAt(id - 1));
             }
         }

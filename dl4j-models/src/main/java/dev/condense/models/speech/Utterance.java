@@ -1,6 +1,8 @@
 package dev.condense.models.speech;
 
+import dev.condense.models.encoder.Batch;
 import dev.condense.models.encoder.ModelInput;
+import dev.condense.models.encoder.Padder;
 import dev.condense.models.nn.StridedConv;
 
 import java.io.Serializable;
@@ -12,6 +14,29 @@ import java.util.Arrays;
  * (two stride-2 convolutions).
  */
 public record Utterance(float[] frames, int features, int[] transcript) implements ModelInput, Serializable {
+
+    /** Frames padded with zeros, four per position; a speech batch's ids are all 0. */
+    private static final Padder PADDER = (inputs, length, mask, labels) -> {
+        int size = inputs.size();
+        int features = ((Utterance) inputs.get(0)).features();
+        int rowFrames = Batch.framesPerRow(length);
+        float[] values = new float[size * rowFrames * features];
+        int[] counts = new int[size];
+        int[][] transcripts = new int[size][];
+        for (int b = 0; b < size; b++) {
+            Utterance u = (Utterance) inputs.get(b);
+            if (u.features() != features) {
+                throw new IllegalArgumentException("a batch mixes " + features + " and " + u.features()
+                        + " features per frame");
+            }
+            System.arraycopy(u.frames(), 0, values, b * rowFrames * features, u.frames().length);
+            counts[b] = u.frameCount();
+            transcripts[b] = u.transcript();
+        }
+        int n = size * length;
+        return new Batch(size, length, new int[n], new int[n], mask, labels,
+                new Batch.Frames(values, features, counts, transcripts));
+    };
 
     public Utterance {
         if (features <= 0 || frames.length == 0 || frames.length % features != 0) {
@@ -37,6 +62,11 @@ public record Utterance(float[] frames, int features, int[] transcript) implemen
     @Override
     public int length() {
         return StridedConv.outputLength(StridedConv.outputLength(frameCount()));
+    }
+
+    @Override
+    public Padder padder() {
+        return PADDER;
     }
 
     @Override

@@ -1,8 +1,5 @@
 package dev.condense.models.state;
 
-import dev.condense.models.encoder.EncoderSpec;
-import dev.condense.models.encoder.ParameterNames;
-import dev.condense.models.encoder.Pooling;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -28,7 +25,7 @@ public record ModelState(EncoderSpec spec, TensorMap weights) {
     /**
      * Version 2 added the head size, each layer's kept heads and neurons, and the factorised matrices' ranks;
      * version 3 adds the rows of the sparse residuals; version 4 the speech front end (a flag, then its features,
-     * channels and head); version 5 the pooling (a byte: {@link dev.condense.models.encoder.Pooling}'s ordinal).
+     * channels and head); version 5 the pooling (a byte: {@link dev.condense.models.state.Pooling}'s ordinal).
      */
     private static final int VERSION = 5;
 

@@ -1,7 +1,7 @@
 package dev.condense.models.train;
 
-import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.nn.FloatMemory;
+import dev.condense.models.state.ParameterNames;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
 import org.nd4j.linalg.factory.Nd4j;

@@ -1,5 +1,6 @@
 package dev.condense.models.train;
 
+import dev.condense.models.speech.Characters;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -17,7 +18,8 @@ import java.util.Arrays;
  */
 public final class CtcLoss {
 
-    public static final int BLANK = 0;
+    /** The blank's symbol id, the one {@link Characters} spells with. */
+    public static final int BLANK = Characters.BLANK;
 
     private CtcLoss() {
     }

@@ -1,8 +1,8 @@
 package dev.condense.models.train;
 
 import dev.condense.models.encoder.Batch;
-import dev.condense.models.encoder.EncoderSpec;
 import dev.condense.models.encoder.ForwardPass;
+import dev.condense.models.state.EncoderSpec;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Map;

@@ -1,6 +1,7 @@
 package dev.condense.models.encoder;
 
 import dev.condense.models.nn.StepWorkspace;
+import dev.condense.models.state.EncoderSpec;
 import dev.condense.models.state.NdArrays;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.train.CrossEntropy;

@@ -1,7 +1,9 @@
 package dev.condense.models.encoder;
 
 import dev.condense.models.speech.Utterance;
+import dev.condense.models.state.EncoderSpec;
 import dev.condense.models.state.ModelState;
+import dev.condense.models.state.ParameterNames;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.text.Encoding;

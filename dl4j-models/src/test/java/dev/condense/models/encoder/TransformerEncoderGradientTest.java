@@ -1,5 +1,8 @@
 package dev.condense.models.encoder;
 
+import dev.condense.models.state.EncoderSpec;
+import dev.condense.models.state.ParameterNames;
+import dev.condense.models.state.Pooling;
 import dev.condense.models.train.CrossEntropy;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;

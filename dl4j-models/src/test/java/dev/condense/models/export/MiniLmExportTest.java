@@ -1,10 +1,10 @@
 package dev.condense.models.export;
 
 import dev.condense.models.encoder.Batch;
-import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.eval.Evaluator;
 import dev.condense.models.pretrained.MiniLm;
 import dev.condense.models.state.ModelState;
+import dev.condense.models.state.ParameterNames;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.text.Encoding;
 import dev.condense.models.text.WordPieceTokenizer;

@@ -1,9 +1,7 @@
 package dev.condense.models.export;
 
 import dev.condense.models.encoder.Batch;
-import dev.condense.models.encoder.EncoderSpec;
 import dev.condense.models.encoder.ForwardPass;
-import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.encoder.TinyEncoders;
 import dev.condense.models.encoder.TransformerEncoder;
 import dev.condense.models.factor.Factoriser;
@@ -12,7 +10,9 @@ import dev.condense.models.prune.PrunedTraining;
 import dev.condense.models.prune.ScoreMethod;
 import dev.condense.models.prune.TestPruners;
 import dev.condense.models.shrink.Shrinker;
+import dev.condense.models.state.EncoderSpec;
 import dev.condense.models.state.ModelState;
+import dev.condense.models.state.ParameterNames;
 import dev.condense.models.train.TrainingState;
 import onnx.Onnx;
 import org.junit.jupiter.api.Test;
@@ -97,7 +97,7 @@ class OnnxExportTest {
     @Test
     void clsPooledModel() throws Exception {
         assertSameOutputs(TinyEncoders.randomState(TinyEncoders.spec().withPooling(
-                dev.condense.models.encoder.Pooling.CLS), 40), TinyEncoders.batch());
+                dev.condense.models.state.Pooling.CLS), 40), TinyEncoders.batch());
     }
 
     @Test

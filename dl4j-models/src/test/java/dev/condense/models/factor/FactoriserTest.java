@@ -1,10 +1,11 @@
 package dev.condense.models.factor;
 
-import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.encoder.TinyEncoders;
 import dev.condense.models.encoder.TransformerEncoder;
+import dev.condense.models.nn.Svd;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.state.NdArrays;
+import dev.condense.models.state.ParameterNames;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

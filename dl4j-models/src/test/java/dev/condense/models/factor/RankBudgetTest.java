@@ -1,5 +1,8 @@
 package dev.condense.models.factor;
 
+import dev.condense.models.encoder.TinyEncoders;
+import dev.condense.models.prune.MatrixKind;
+import dev.condense.models.state.EncoderSpec;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -8,8 +11,11 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RankBudgetTest {
 
@@ -64,5 +70,34 @@ class RankBudgetTest {
             lambda2 += 0.05 * t.dLambda2();
         }
         assertEquals(0.3, BUDGET.expectedShare(la), 0.01);
+    }
+    /**
+     * The tiny encoder has two layers of four 8×8 attention matrices (512 values) and two 8×12 / 12×8 FFN matrices
+     * (384): gating the FFN matrices leaves the attention's 512 of the 896 fixed, so a target of 0.8 leaves
+     * 0.8 − 512/896 to the gates, and a target of 0.5 is already spent.
+     */
+    @Test
+    void theBudgetOverAModelLeavesTheGatesWhatTheUngatedMatricesDoNotKeep() {
+        Set<MatrixKind> ffn = Set.of(MatrixKind.FFN_IN, MatrixKind.FFN_OUT);
+        EncoderSpec spec = TinyEncoders.spec();
+        Map<String, Integer> ranks = Factoriser.fullRanks(spec, ffn);
+        assertEquals(4, ranks.size());
+        assertTrue(ranks.values().stream().allMatch(r -> r == 8), ranks.toString());
+        EncoderSpec gated = Factoriser.factorise(TinyEncoders.randomState(spec, 1), ranks).spec();
+        assertEquals(Map.of(), Factoriser.fullRanks(gated, ffn), "factors already there are not gated again");
+
+        RankBudget budget = RankBudget.over(gated, ffn, 0.8, 896);
+        assertEquals(0.8 - 512.0 / 896, budget.target(), 1e-12);
+        assertEquals(List.of(8L + 12, 12L + 8, 8L + 12, 12L + 8),
+                budget.matrices().stream().map(m -> m.in() + m.out()).toList());
+        IllegalArgumentException spent = assertThrows(IllegalArgumentException.class,
+                () -> RankBudget.over(gated, ffn, 0.5, 896));
+        assertTrue(spent.getMessage().contains("already keep 512 of the teacher's 896"), spent.getMessage());
+
+        Map<String, INDArray> halfOpen = new LinkedHashMap<>();
+        for (RankBudget.Matrix m : budget.matrices()) {
+            halfOpen.put(m.weight(), Nd4j.createFromArray(10.0, 10, 10, 10, -10, -10, -10, -10));
+        }
+        assertEquals(4 * 20 * 4 / 896.0, budget.keptShare(halfOpen), 1e-12);
     }
 }

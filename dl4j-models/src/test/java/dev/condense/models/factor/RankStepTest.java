@@ -1,11 +1,11 @@
 package dev.condense.models.factor;
 
 import dev.condense.models.encoder.Batch;
-import dev.condense.models.encoder.EncoderSpec;
-import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.encoder.TinyEncoders;
 import dev.condense.models.encoder.TransformerEncoder;
+import dev.condense.models.state.EncoderSpec;
 import dev.condense.models.state.ModelState;
+import dev.condense.models.state.ParameterNames;
 import dev.condense.models.train.LearningRateSchedule;
 import dev.condense.models.train.LocalTrainer;
 import dev.condense.models.train.Objective;

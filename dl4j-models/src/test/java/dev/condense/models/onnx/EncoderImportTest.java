@@ -1,15 +1,15 @@
 package dev.condense.models.onnx;
 
 import dev.condense.models.encoder.Batch;
-import dev.condense.models.encoder.EncoderSpec;
-import dev.condense.models.encoder.Pooling;
 import dev.condense.models.encoder.TinyEncoders;
 import dev.condense.models.encoder.TransformerEncoder;
 import dev.condense.models.export.OnnxExport;
 import dev.condense.models.export.Operators;
 import dev.condense.models.export.Precision;
 import dev.condense.models.pretrained.Pretrained;
+import dev.condense.models.state.EncoderSpec;
 import dev.condense.models.state.ModelState;
+import dev.condense.models.state.Pooling;
 import dev.condense.models.text.Encoding;
 import dev.condense.models.text.WordPieceTokenizer;
 import org.junit.jupiter.api.Test;

@@ -1,12 +1,12 @@
 package dev.condense.models.prune;
 
 import dev.condense.models.encoder.Batch;
-import dev.condense.models.encoder.EncoderSpec;
 import dev.condense.models.encoder.ForwardPass;
-import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.encoder.TinyEncoders;
 import dev.condense.models.encoder.TransformerEncoder;
+import dev.condense.models.state.EncoderSpec;
 import dev.condense.models.state.NdArrays;
+import dev.condense.models.state.ParameterNames;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.train.AdamW;
 import dev.condense.models.train.CrossEntropy;

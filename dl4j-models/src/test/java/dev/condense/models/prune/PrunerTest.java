@@ -1,9 +1,8 @@
 package dev.condense.models.prune;
 
-import dev.condense.models.encoder.EncoderSpec;
-import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.encoder.TinyEncoders;
-import dev.condense.models.factor.NuclearNorm;
+import dev.condense.models.state.EncoderSpec;
+import dev.condense.models.state.ParameterNames;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.train.TrainingState;

@@ -1,12 +1,11 @@
 package dev.condense.models.prune;
 
 import dev.condense.models.encoder.Batch;
-import dev.condense.models.encoder.EncoderSpec;
-import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.encoder.TinyEncoders;
 import dev.condense.models.encoder.TransformerEncoder;
-import dev.condense.models.factor.NuclearNorm;
+import dev.condense.models.state.EncoderSpec;
 import dev.condense.models.state.NdArrays;
+import dev.condense.models.state.ParameterNames;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.text.Encoding;
 import dev.condense.models.train.CrossEntropy;
@@ -148,7 +147,7 @@ class PruningStepTest {
         session.afterBackward(step(enc), grads);
 
         INDArray masked = enc.weights().get(query).castTo(DataType.DOUBLE);
-        dev.condense.models.factor.Svd svd = dev.condense.models.factor.Svd.of(masked);
+        dev.condense.models.nn.Svd svd = dev.condense.models.nn.Svd.of(masked);
         INDArray mask = NdArrays.fromTensor(state.masks().get(query), DataType.DOUBLE);
         INDArray expected = svd.u().mmul(svd.vt()).muli(0.25).muli(mask);
         assertEquals(0.0, grads.get(query).castTo(DataType.DOUBLE).sub(expected).amaxNumber().doubleValue(), 1e-4);

@@ -1,6 +1,6 @@
 package dev.condense.models.prune;
 
-import dev.condense.models.encoder.EncoderSpec;
+import dev.condense.models.state.EncoderSpec;
 
 import java.util.List;
 import java.util.Set;

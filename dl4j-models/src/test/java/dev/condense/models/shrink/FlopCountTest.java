@@ -1,9 +1,9 @@
 package dev.condense.models.shrink;
 
-import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.encoder.TinyEncoders;
 import dev.condense.models.factor.Factoriser;
 import dev.condense.models.state.ModelState;
+import dev.condense.models.state.ParameterNames;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;

@@ -1,9 +1,7 @@
 package dev.condense.models.shrink;
 
 import dev.condense.models.encoder.Batch;
-import dev.condense.models.encoder.EncoderSpec;
 import dev.condense.models.encoder.ForwardPass;
-import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.encoder.TinyEncoders;
 import dev.condense.models.encoder.TransformerEncoder;
 import dev.condense.models.factor.Factoriser;
@@ -15,7 +13,9 @@ import dev.condense.models.prune.PruneGroup;
 import dev.condense.models.prune.PrunedTraining;
 import dev.condense.models.prune.ScoreMethod;
 import dev.condense.models.prune.TestPruners;
+import dev.condense.models.state.EncoderSpec;
 import dev.condense.models.state.ModelState;
+import dev.condense.models.state.ParameterNames;
 import dev.condense.models.text.Encoding;
 import dev.condense.models.text.WordPieceTokenizer;
 import dev.condense.models.train.TrainingState;

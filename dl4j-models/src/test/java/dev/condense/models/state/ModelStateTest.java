@@ -1,7 +1,5 @@
 package dev.condense.models.state;
 
-import dev.condense.models.encoder.EncoderSpec;
-import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.encoder.TinyEncoders;
 import org.junit.jupiter.api.Test;
 
@@ -24,8 +22,8 @@ class ModelStateTest {
     @Test
     void clsPoolingSurvivesTheWireForm() {
         ModelState back = roundTrip(TinyEncoders.randomState(TinyEncoders.spec().withPooling(
-                dev.condense.models.encoder.Pooling.CLS), 5));
-        assertEquals(dev.condense.models.encoder.Pooling.CLS, back.spec().pooling());
+                dev.condense.models.state.Pooling.CLS), 5));
+        assertEquals(dev.condense.models.state.Pooling.CLS, back.spec().pooling());
     }
 
     /** The bytes are as long as {@link ModelState#serializedSize} says, and read back to the same spec and values. */

@@ -1,6 +1,6 @@
 package dev.condense.models.train;
 
-import dev.condense.models.encoder.ParameterNames;
+import dev.condense.models.state.ParameterNames;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

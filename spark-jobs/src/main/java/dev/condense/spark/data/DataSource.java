@@ -1,6 +1,7 @@
 package dev.condense.spark.data;
 
 import dev.condense.models.encoder.Example;
+import dev.condense.spark.io.DataException;
 import dev.condense.spark.settings.CondenseSettings;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;

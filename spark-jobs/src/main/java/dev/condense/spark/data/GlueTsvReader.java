@@ -1,5 +1,6 @@
 package dev.condense.spark.data;
 
+import dev.condense.spark.io.DataException;
 import dev.condense.spark.io.HadoopFiles;
 import dev.condense.spark.settings.CondenseSettings;
 import org.apache.hadoop.conf.Configuration;

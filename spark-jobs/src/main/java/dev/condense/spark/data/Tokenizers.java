@@ -2,6 +2,7 @@ package dev.condense.spark.data;
 
 import dev.condense.models.pretrained.MiniLm;
 import dev.condense.models.text.WordPieceTokenizer;
+import dev.condense.spark.io.DataException;
 import dev.condense.spark.io.HadoopFiles;
 import dev.condense.spark.settings.CondenseSettings;
 import org.apache.hadoop.conf.Configuration;

@@ -1,6 +1,7 @@
 package dev.condense.spark.data;
 
 import dev.condense.models.speech.Characters;
+import dev.condense.spark.io.DataException;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;

@@ -44,7 +44,7 @@ public final class Checkpoints {
     private static final int KEEP = 2;
     /** Magic, payload length, CRC32 of the payload. */
     private static final int HEADER_BYTES = 16;
-    /** The identity line holding the training data's {@link dev.condense.spark.data.DataDigest}; not a setting. */
+    /** The identity line holding the training data's {@code DataDigest}; not a setting. */
     private static final String DATA_DIGEST = "(training data)";
 
     private final Configuration conf;

@@ -1,13 +1,12 @@
 package dev.condense.spark.io;
 
-import dev.condense.spark.data.DataException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
-import org.apache.hadoop.io.compress.CompressionCodec;
-import org.apache.hadoop.io.compress.CompressionCodecFactory;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.compress.CompressionCodec;
+import org.apache.hadoop.io.compress.CompressionCodecFactory;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -73,6 +72,16 @@ public final class HadoopFiles {
             return r.readLine();
         } catch (IOException e) {
             throw new DataException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes a file if it is there. */
+    public static void deleteIfExists(Configuration conf, String path) {
+        try {
+            Path p = new Path(path);
+            p.getFileSystem(conf).delete(p, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + path, e);
         }
     }
 

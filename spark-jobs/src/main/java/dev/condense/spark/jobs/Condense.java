@@ -1,6 +1,7 @@
 package dev.condense.spark.jobs;
 
-import dev.condense.spark.data.DataException;
+import dev.condense.spark.io.DataException;
+import dev.condense.spark.session.SparkSessions;
 import dev.condense.spark.settings.CondenseSettings;
 import dev.condense.spark.settings.SettingsException;
 import dev.condense.spark.settings.SettingsLoader;
@@ -13,12 +14,13 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * The entry point for {@code spark-submit} and the launchers:
- * {@code condense <compress|finetune|prune|shrink|factorise|evaluate|export|report> [--config FILE] [key=value ...]}. Settings are read and
- * checked before a SparkContext exists. Exit codes a scheduler can act on: 0 success, 2 bad settings or usage,
+ * {@code condense <command> [--config FILE] [key=value ...]} ({@link Commands}; {@code --help}, {@code --version}).
+ * Settings are read and checked before a SparkContext exists. Exit codes a scheduler can act on: 0 success, 2 bad settings or usage,
  * 3 bad input data, 4 training diverged, 1 any other failure.
  */
 public final class Condense {
@@ -30,9 +32,7 @@ public final class Condense {
     /** Training diverged (non-finite loss or weights): retrying unchanged will not help; lower the learning rate. */
     public static final int DIVERGED = 4;
 
-    private static final String USAGE =
-            "usage: condense <compress|finetune|prune|shrink|factorise|evaluate|export|report> [--config FILE] "
-                    + "[key=value ...]";
+    private static final String USAGE = Commands.USAGE;
 
     private Condense() {
     }
@@ -62,18 +62,32 @@ public final class Condense {
     /** Runs a command in {@code shared} (left running), or in a session of its own when it is null. */
     private static int run(String[] args, SparkSession shared) {
         try {
+            if (args.length == 1 && args[0].equals("--version")) {
+                System.out.print(Commands.version());
+                return OK;
+            }
+            if (args.length >= 1 && Commands.isHelp(args[0])) {
+                System.out.print(Commands.help());
+                return OK;
+            }
+            if (args.length >= 2 && Commands.ALL.containsKey(args[0])
+                    && Arrays.stream(args).skip(1).anyMatch(Commands::isHelp)) {
+                System.out.print(Commands.help(args[0]));
+                return OK;
+            }
             Command command = Command.parse(args);
             CondenseSettings settings = SettingsLoader.load(command.configText(), command.configOrigin(),
                     command.overrides());
-            if (command.name().equals("export")) {
-                // no cluster work: one model in, a few files out
+            Commands.Command what = Commands.ALL.get(command.name());
+            if (!what.needsCluster()) {
                 Configuration conf = shared != null ? shared.sparkContext().hadoopConfiguration() : new Configuration();
-                ExportJob.run(conf, settings, System.out::println);
+                what.action().run(conf, null, settings, System.out::println);
                 return OK;
             }
             SparkSession spark = shared != null ? shared : SparkSessions.create(settings.spark());
             try {
-                execute(JavaSparkContext.fromSparkContext(spark.sparkContext()), command.name(), settings);
+                JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+                what.action().run(sc.hadoopConfiguration(), sc, settings, System.out::println);
             } finally {
                 if (shared == null) {
                     spark.stop();
@@ -112,26 +126,6 @@ public final class Condense {
         return FAILED;
     }
 
-    private static void execute(JavaSparkContext sc, String command, CondenseSettings settings) {
-        switch (command) {
-            case "finetune" -> {
-                if (settings.data().format().isTranscribed()) {
-                    FinetuneJob.transcribe(sc, settings, System.out::println);
-                } else {
-                    FinetuneJob.run(sc, settings, System.out::println);
-                }
-            }
-            case "evaluate" -> EvaluateJob.run(sc, settings, System.out::println);
-            case "prune" -> PruneJob.run(sc, settings, System.out::println);
-            case "shrink" -> ShrinkJob.run(sc, settings, System.out::println);
-            case "factorise" -> FactoriseJob.run(sc, settings, System.out::println);
-            case "report" -> System.out.println("report: " + dev.condense.spark.report.RunReport.write(
-                    sc.hadoopConfiguration(), settings.run().directory()));
-            case "compress" -> CompressJob.run(sc, settings, System.out::println);
-            default -> throw new SettingsException("unknown command '" + command + "'; " + USAGE);
-        }
-    }
-
     static String meaning(int code) {
         return switch (code) {
             case OK -> "success";
@@ -150,8 +144,7 @@ public final class Condense {
                 throw new SettingsException(USAGE);
             }
             String name = args[0];
-            if (!List.of("compress", "finetune", "prune", "shrink", "factorise", "evaluate", "export",
-                    "report").contains(name)) {
+            if (!Commands.ALL.containsKey(name)) {
                 throw new SettingsException("unknown command '" + name + "'; " + USAGE);
             }
             String text = "";

@@ -9,11 +9,12 @@ import dev.condense.models.prune.ScoreMethod;
 import dev.condense.models.prune.SparsityReport;
 import dev.condense.models.shrink.ParameterCount;
 import dev.condense.models.state.ModelState;
-import dev.condense.spark.data.DataException;
 import dev.condense.spark.data.DataFrameText;
 import dev.condense.spark.data.TaskData;
-import dev.condense.spark.jobs.CompressJob;
-import dev.condense.spark.jobs.ModelStore;
+import dev.condense.spark.io.DataException;
+import dev.condense.spark.pipeline.CompressionPipeline;
+import dev.condense.spark.run.ModelStore;
+import dev.condense.spark.run.Provenance;
 import dev.condense.spark.settings.CondenseSettings;
 import dev.condense.spark.settings.SettingsException;
 import dev.condense.spark.settings.SettingsLoader;
@@ -104,7 +105,7 @@ public final class Compressor extends Estimator<CompressorModel> implements MLWr
         validationIndicatorCol = new Param<>(this, "validationIndicatorCol",
                 "a boolean column, true for the dev rows; empty: metrics on the training rows");
         setDefault(validationIndicatorCol, "");
-        stages = setting(new StringArrayParam(this, "stages", "the pipeline stages, in order: finetune, prune, shrink"),
+        stages = setting(new StringArrayParam(this, "stages", "the pipeline stages, in order, from finetune, prune, shrink, factorise, export"),
                 "pipeline.stages", DEFAULTS.pipeline().stages().toArray(String[]::new));
         pretrained = setting(new Param<>(this, "pretrained", "\"minilm\" or the path of a saved Condense model"),
                 "model.pretrained", DEFAULTS.model().pretrained());
@@ -301,17 +302,24 @@ public final class Compressor extends Estimator<CompressorModel> implements MLWr
         CondenseSettings s = condenseSettings();
         Dataset<Row> frame = dataset.toDF();
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(frame.sparkSession().sparkContext());
-        CompressJob.Outcome outcome = CompressJob.run(sc, s, taskData(frame, s), LOG::info);
+        // a notebook cell shows the driver's stdout, not its log: a line per round reaches the person waiting
+        CompressionPipeline.Outcome outcome = CompressionPipeline.of(s).run(sc, s, taskData(frame, s), line -> {
+            LOG.info(line);
+            System.out.println(line);
+        });
 
         ModelState model = ModelStore.load(sc.hadoopConfiguration(), outcome.modelDirectory());
         Map<String, Double> metrics = new LinkedHashMap<>();
-        outcome.teacher().ifPresent(m -> metrics.put("teacher_accuracy", m.accuracy()));
-        outcome.student().ifPresent(m -> metrics.put("student_accuracy", m.accuracy()));
-        outcome.compressed().ifPresent(m -> metrics.put("compressed_accuracy", m.accuracy()));
+        outcome.devAccuracy().forEach((saved, accuracy) -> metrics.put(switch (saved) {
+            case TEACHER -> "teacher_accuracy";
+            case STUDENT -> "student_accuracy";
+            case COMPRESSED, FACTORISED -> "compressed_accuracy";
+        }, accuracy));
         metrics.put("encoder_matrix_sparsity", SparsityReport.of(model.weights()).encoderSparsity());
         metrics.put("encoder_matrix_values", (double) ParameterCount.of(model).encoderMatrixValues());
         CompressorModel fitted = new CompressorModel(uid, model.toBytes(), s.data().labels(), s.data().maxLength(),
-                metrics);
+                metrics, Provenance.read(sc.hadoopConfiguration(), outcome.modelDirectory())
+                .map(JsonNode::toPrettyString).orElse(""));
         return copyValues(fitted, ParamMap.empty()).setParent(this);
     }
 

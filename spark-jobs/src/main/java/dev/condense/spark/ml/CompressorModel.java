@@ -7,11 +7,12 @@ import dev.condense.models.export.Precision;
 import dev.condense.models.pretrained.MiniLm;
 import dev.condense.models.state.ModelState;
 import dev.condense.spark.io.ExportedModel;
-import dev.condense.spark.jobs.ModelStore;
+import dev.condense.spark.io.HadoopFiles;
+import dev.condense.spark.run.ModelStore;
+import dev.condense.spark.run.Provenance;
 import dev.condense.spark.settings.CondenseSettings;
 import dev.condense.spark.settings.SettingsLoader;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Model;
@@ -24,6 +25,7 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -38,8 +40,8 @@ import java.util.Map;
  * A compressed text classifier, as {@link Compressor#fit} returns it. {@link #transform} adds the predicted class
  * index ({@code prediction}, a double as Spark ML's evaluators expect), the class probabilities
  * ({@code probability}, a vector) and the predicted label's name ({@code predictedLabel}); the model, exported as an
- * ONNX graph and broadcast, runs in an ONNX Runtime session per task. {@link #save} writes {@code metadata.json} (params, labels, the
- * fit's metrics), the weights ({@code model.bin}) and the model exported for serving ({@code model.onnx},
+ * ONNX graph and broadcast, runs in an ONNX Runtime session per task. {@link #save} writes Spark ML's metadata (params, labels, the
+ * fit's metrics), {@code provenance.json}, the weights ({@code model.bin}) and the model exported for serving ({@code model.onnx},
  * {@code model-int8.onnx}, {@code tokenizer.json}; see {@code condense export}) to any Hadoop URI.
  */
 public final class CompressorModel extends Model<CompressorModel> implements MLWritable {
@@ -52,6 +54,8 @@ public final class CompressorModel extends Model<CompressorModel> implements MLW
     private final List<String> labels;
     private final int maxLength;
     private final Map<String, Double> metrics;
+    /** What made the model ({@link Provenance}, as JSON), or empty for a model made otherwise. */
+    private final String provenance;
 
     // Spark ML params name their owner by uid, so they are made in the constructor, once the uid is set.
     private final Param<String> textCol;
@@ -69,7 +73,14 @@ public final class CompressorModel extends Model<CompressorModel> implements MLW
      * @param metrics   the fit's dev metrics (e.g. {@code teacher_accuracy})
      */
     CompressorModel(String uid, byte[] model, List<String> labels, int maxLength, Map<String, Double> metrics) {
+        this(uid, model, labels, maxLength, metrics, "");
+    }
+
+    /** @param provenance what made the model, as the JSON of {@link Provenance}; empty when unknown */
+    CompressorModel(String uid, byte[] model, List<String> labels, int maxLength, Map<String, Double> metrics,
+                    String provenance) {
         this.uid = uid;
+        this.provenance = provenance;
         this.model = model;
         this.labels = List.copyOf(labels);
         this.maxLength = maxLength;
@@ -159,6 +170,14 @@ public final class CompressorModel extends Model<CompressorModel> implements MLW
         return metrics;
     }
 
+    /**
+     * What made the model, as JSON: the stage, the models it started from with their SHA-256, the training data's
+     * digest, the seed, every setting and the library versions; empty when unknown. Saved as {@code provenance.json}.
+     */
+    public String provenance() {
+        return provenance;
+    }
+
     /** The weights, architecture and masks, as Condense's jobs save them. */
     public ModelState modelState() {
         return ModelState.fromBytes(model);
@@ -196,15 +215,14 @@ public final class CompressorModel extends Model<CompressorModel> implements MLW
         Broadcast<byte[]> graph = sc.broadcast(OnnxExport.toBytes(ModelState.fromBytes(model), Precision.FLOAT32,
                 Operators.ONNX_RUNTIME, labels, "transform"));
         int pair = $(textPairCol).isEmpty() ? -1 : frame.schema().fieldIndex($(textPairCol));
-        JavaRDD<Row> rows = frame.javaRDD().mapPartitions(new TextPredictions(graph,
-                frame.schema().fieldIndex($(textCol)), pair, maxLength, labels, (Integer) $(batchSize),
-                (Integer) $(threadsPerTask)));
-        return frame.sparkSession().createDataFrame(rows, out);
+        // on the Dataset, not its RDD, so that a streaming DataFrame is scored batch by batch as it arrives
+        return frame.mapPartitions(new TextPredictions(graph, frame.schema().fieldIndex($(textCol)), pair,
+                maxLength, labels, (Integer) $(batchSize), (Integer) $(threadsPerTask)), Encoders.row(out));
     }
 
     @Override
     public CompressorModel copy(ParamMap extra) {
-        CompressorModel copy = new CompressorModel(uid, model, labels, maxLength, metrics);
+        CompressorModel copy = new CompressorModel(uid, model, labels, maxLength, metrics, provenance);
         return copyValues(copy, extra).setParent(parent());
     }
 
@@ -254,6 +272,13 @@ public final class CompressorModel extends Model<CompressorModel> implements MLW
             extra.put("maxLength", stage.maxLength);
             extra.put("metrics", stage.metrics);
             ParamsJson.write(conf, path, stage, extra);
+            if (!stage.provenance.isEmpty()) {
+                try {
+                    HadoopFiles.writeAtomically(conf, path + "/" + Provenance.FILE, stage.provenance);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
         }
     }
 
@@ -267,7 +292,8 @@ public final class CompressorModel extends Model<CompressorModel> implements MLW
             Map<String, Double> metrics = new LinkedHashMap<>();
             metadata.path("metrics").fields().forEachRemaining(e -> metrics.put(e.getKey(), e.getValue().asDouble()));
             CompressorModel model = new CompressorModel(metadata.path("uid").asText(),
-                    ModelStore.load(conf, path).toBytes(), labels, metadata.path("maxLength").asInt(), metrics);
+                    ModelStore.load(conf, path).toBytes(), labels, metadata.path("maxLength").asInt(), metrics,
+                    Provenance.read(conf, path).map(JsonNode::toPrettyString).orElse(""));
             ParamsJson.restore(metadata, model);
             return model;
         }

@@ -5,9 +5,9 @@ import dev.condense.models.export.OnnxRuntimeModel;
 import dev.condense.models.pretrained.MiniLm;
 import dev.condense.models.text.Encoding;
 import dev.condense.models.text.WordPieceTokenizer;
-import dev.condense.spark.train.NativeThreads;
+import dev.condense.spark.task.NativeThreads;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Row;
@@ -21,11 +21,12 @@ import java.util.List;
 import java.util.NoSuchElementException;
 
 /**
- * The executor side of {@link CompressorModel#transform}: each input row plus its predicted class index, class
+ * The executor side of {@link CompressorModel#transform}, a function of a Dataset's partitions (so streaming
+ * DataFrames are scored as well as static ones): each input row plus its predicted class index, class
  * probabilities and label name. Rows are scored in chunks, so a partition never has to fit in memory; a row whose
  * text is null gets null outputs.
  */
-final class TextPredictions implements FlatMapFunction<Iterator<Row>, Row> {
+final class TextPredictions implements MapPartitionsFunction<Row, Row> {
 
     private static final long serialVersionUID = 1L;
     /** Rows scored together: enough for length-sorted batches to pad little. */

@@ -2,15 +2,16 @@ package dev.condense.spark.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.factor.Factoriser;
-import dev.condense.models.factor.Svd;
+import dev.condense.models.nn.Svd;
 import dev.condense.models.shrink.FlopCount;
 import dev.condense.models.shrink.ParameterCount;
 import dev.condense.models.state.ModelState;
+import dev.condense.models.state.ParameterNames;
 import dev.condense.spark.io.HadoopFiles;
-import dev.condense.spark.jobs.MetricsJson;
-import dev.condense.spark.jobs.ModelStore;
+import dev.condense.spark.run.MetricsJson;
+import dev.condense.spark.run.ModelStore;
+import dev.condense.spark.run.Provenance;
 import dev.condense.spark.run.RunLayout;
 import dev.condense.spark.run.RunLayout.Model;
 import org.apache.hadoop.conf.Configuration;
@@ -61,7 +62,7 @@ public final class RunReport {
             }
         }
         if (metrics.isEmpty()) {
-            throw new dev.condense.spark.data.DataException("no stage of run " + runDir + " has a saved model with "
+            throw new dev.condense.spark.io.DataException("no stage of run " + runDir + " has a saved model with "
                     + RunLayout.METRICS + " (looked for " + Arrays.stream(Model.values())
                     .map(Model::directory).toList() + ")");
         }
@@ -71,6 +72,7 @@ public final class RunReport {
                 + "text-align:right}th{background:#f4f4f4}td:first-child{text-align:left}</style></head><body>");
         out.append("<h1>Condense run</h1><p>").append(Svg.esc(runDir)).append("</p>");
         stageTable(out, metrics, models);
+        provenance(out, conf, run, metrics.keySet());
         accuracyAgainstValues(out, metrics, models);
         losses(out, metrics);
         JsonNode student = metrics.get(Model.STUDENT);
@@ -101,6 +103,33 @@ public final class RunReport {
                     .append("</td></tr>");
         });
         out.append("</table>");
+    }
+
+    /** Each saved model's {@link Provenance}: what it started from, on which data, with which seed and versions. */
+    private static void provenance(StringBuilder out, Configuration conf, RunLayout run, Iterable<Model> saved) {
+        StringBuilder rows = new StringBuilder();
+        for (Model model : saved) {
+            Provenance.read(conf, run.model(model)).ifPresent(p -> {
+                StringBuilder parents = new StringBuilder();
+                p.path("parents").forEach(parent -> parents.append(parents.length() == 0 ? "" : "<br>")
+                        .append(Svg.esc(parent.path("role").asText())).append(": ")
+                        .append(Svg.esc(parent.path("path").asText()))
+                        .append(parent.path("sha256").isTextual() ? " (sha256 "
+                                + parent.path("sha256").asText().substring(0, 12) + "…)" : ""));
+                JsonNode v = p.path("versions");
+                rows.append("<tr><td>").append(model.description()).append("</td><td>").append(parents)
+                        .append("</td><td>").append(Svg.esc(p.path("training_data").asText("—")))
+                        .append("</td><td>").append(p.path("seed").isNumber() ? p.path("seed").asText() : "—")
+                        .append("</td><td>").append(Svg.esc("Condense " + v.path("condense").asText() + ", ND4J "
+                                + v.path("nd4j").asText() + ", Spark " + v.path("spark").asText()))
+                        .append("</td><td>").append(Svg.esc(p.path("saved_at").asText())).append("</td></tr>");
+            });
+        }
+        if (rows.length() > 0) {
+            out.append("<h2>Provenance</h2><table><tr><th>model</th><th>made from</th><th>training data</th>"
+                    + "<th>seed</th><th>versions</th><th>saved</th></tr>").append(rows).append("</table>"
+                    + "<p>Every setting is in each model's provenance.json.</p>");
+        }
     }
 
     private static void accuracyAgainstValues(StringBuilder out, Map<Model, JsonNode> metrics,

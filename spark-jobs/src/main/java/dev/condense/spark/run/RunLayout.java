@@ -87,6 +87,14 @@ public final class RunLayout {
         return root + "/report.html";
     }
 
+    /**
+     * The mark a pipeline stage leaves when it has finished: the settings it ran under, so that a rerun of the run
+     * id skips it while they are unchanged.
+     */
+    public String stageFinished(String stage) {
+        return root + "/stages/" + stage + ".finished";
+    }
+
     /** The per-step training losses of a stage, a TSV appended to as it trains. */
     public String stepLosses(String stage) {
         return root + "/" + stage + "-step-loss.tsv";

@@ -1,15 +1,15 @@
 package dev.condense.spark.settings;
 
 import dev.condense.models.distill.DistillSettings;
-import dev.condense.models.encoder.EncoderSpec;
-import dev.condense.models.encoder.ParameterNames;
-import dev.condense.models.encoder.Pooling;
 import dev.condense.models.export.Operators;
 import dev.condense.models.export.Precision;
 import dev.condense.models.factor.Factoriser;
 import dev.condense.models.prune.MatrixKind;
 import dev.condense.models.prune.Pruner;
 import dev.condense.models.prune.ScoreMethod;
+import dev.condense.models.state.EncoderSpec;
+import dev.condense.models.state.ParameterNames;
+import dev.condense.models.state.Pooling;
 import dev.condense.models.train.LearningRateSchedule;
 import dev.condense.models.train.OptimizerSettings;
 
@@ -91,7 +91,7 @@ public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, 
 
     /** The stages {@code compress} runs, in order. */
     public record Pipeline(List<String> stages) implements Serializable {
-        public static final List<String> ORDER = List.of("finetune", "prune", "shrink", "factorise");
+        public static final List<String> ORDER = List.of("finetune", "prune", "shrink", "factorise", "export");
 
         public boolean runs(String stage) {
             return stages.contains(stage);

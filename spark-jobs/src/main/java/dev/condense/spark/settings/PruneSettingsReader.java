@@ -1,9 +1,9 @@
 package dev.condense.spark.settings;
 
 import dev.condense.models.distill.DistillSettings;
-import dev.condense.models.factor.NuclearNorm;
 import dev.condense.models.prune.Granularity;
 import dev.condense.models.prune.MatrixKind;
+import dev.condense.models.prune.NuclearNorm;
 import dev.condense.models.prune.PruneGroup;
 import dev.condense.models.prune.Pruner;
 import dev.condense.models.prune.ScoreMethod;

@@ -7,12 +7,12 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
-import dev.condense.models.encoder.Pooling;
 import dev.condense.models.eval.EditDistance;
 import dev.condense.models.export.Operators;
 import dev.condense.models.export.Precision;
 import dev.condense.models.prune.MatrixKind;
 import dev.condense.models.speech.Characters;
+import dev.condense.models.state.Pooling;
 
 import java.util.Collections;
 import java.util.HashSet;
@@ -31,6 +31,8 @@ import java.util.TreeSet;
 public final class SettingsLoader {
 
     static final String ROOT = "condense";
+    /** The settings that are {@code finetune}'s with a few changed ({@code training = ${condense.finetune} {...}}). */
+    private static final List<String> INHERITED_FROM_FINETUNE = List.of("prune.training.", "factorise.training.");
 
     private SettingsLoader() {
     }
@@ -46,7 +48,9 @@ public final class SettingsLoader {
      * @param overrides {@code key=value} strings; keys are relative to {@code condense} or start with it
      */
     public static CondenseSettings load(String fileText, String origin, List<String> overrides) {
-        Config reference = ConfigFactory.defaultReference(SettingsLoader.class.getClassLoader());
+        // unresolved, so that a substitution in reference.conf (prune.training = ${condense.finetune} {...}) sees the
+        // user's values, not only the defaults: everything is resolved once, after the merge
+        Config reference = ConfigFactory.defaultReferenceUnresolved(SettingsLoader.class.getClassLoader());
         Config file;
         try {
             file = ConfigFactory.parseString(fileText, ConfigParseOptions.defaults().setOriginDescription(origin)
@@ -54,8 +58,13 @@ public final class SettingsLoader {
         } catch (ConfigException.Parse e) {
             throw new SettingsException("cannot parse " + origin + ": " + e.getMessage(), e);
         }
-        Config merged = parseOverrides(overrides).withFallback(file).withFallback(reference).resolve();
-        rejectUnknownKeys(merged, reference);
+        Config merged;
+        try {
+            merged = parseOverrides(overrides).withFallback(file).withFallback(reference).resolve();
+        } catch (ConfigException.UnresolvedSubstitution e) {
+            throw new SettingsException("cannot resolve " + origin + ": " + e.getMessage(), e);
+        }
+        rejectUnknownKeys(merged, reference.resolve());
         return build(merged);
     }
 
@@ -99,6 +108,9 @@ public final class SettingsLoader {
                 unknown.add(e.getKey());
             }
         }
+        // a typo under finetune also reaches the stages that inherit it: name it where it was written
+        unknown.removeIf(key -> INHERITED_FROM_FINETUNE.stream().anyMatch(prefix -> key.startsWith(prefix)
+                && unknown.contains("finetune." + key.substring(prefix.length()))));
         if (!unknown.isEmpty()) {
             String first = unknown.iterator().next();
             String origin = merged.getValue(ROOT + "." + first).origin().description();

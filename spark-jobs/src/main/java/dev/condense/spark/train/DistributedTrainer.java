@@ -1,11 +1,11 @@
 package dev.condense.spark.train;
 
-import dev.condense.models.encoder.EncoderSpec;
 import dev.condense.models.encoder.Example;
+import dev.condense.models.state.EncoderSpec;
 import dev.condense.models.train.TrainingState;
 import dev.condense.spark.io.Checkpoints;
-import dev.condense.spark.session.JobDescription;
 import dev.condense.spark.settings.SettingsException;
+import dev.condense.spark.task.JobDescription;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;

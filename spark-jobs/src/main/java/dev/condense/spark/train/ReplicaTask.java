@@ -6,6 +6,8 @@ import dev.condense.models.train.BatchPlanner;
 import dev.condense.models.train.LocalTrainer;
 import dev.condense.models.train.ReplicaResult;
 import dev.condense.models.train.TrainingState;
+import dev.condense.spark.task.NativeThreads;
+import dev.condense.spark.task.TaskDevice;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 

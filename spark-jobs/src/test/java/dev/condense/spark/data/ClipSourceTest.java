@@ -3,6 +3,7 @@ package dev.condense.spark.data;
 import dev.condense.models.encoder.Example;
 import dev.condense.models.speech.Utterance;
 import dev.condense.spark.SparkTestSession;
+import dev.condense.spark.io.DataException;
 import dev.condense.spark.settings.CondenseSettings;
 import dev.condense.spark.settings.SettingsLoader;
 import org.apache.spark.api.java.JavaSparkContext;

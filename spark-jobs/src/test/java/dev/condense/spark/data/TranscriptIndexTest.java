@@ -5,6 +5,7 @@ import dev.condense.models.speech.Characters;
 import dev.condense.models.speech.Utterance;
 import dev.condense.models.train.CtcLoss;
 import dev.condense.spark.SparkTestSession;
+import dev.condense.spark.io.DataException;
 import dev.condense.spark.settings.CondenseSettings;
 import dev.condense.spark.settings.SettingsLoader;
 import org.apache.spark.api.java.JavaSparkContext;

@@ -3,17 +3,22 @@ package dev.condense.spark.jobs;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 
-/** A command run as a scheduler sees it: the exit code and what went to stderr. */
-record CommandRun(int code, String err) {
+/** A command run as a scheduler sees it: the exit code, what went to stderr and what went to stdout. */
+public record CommandRun(int code, String err, String out) {
 
-    static CommandRun of(String... args) {
-        PrintStream original = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true));
+    public static CommandRun of(String... args) {
+        PrintStream originalErr = System.err;
+        PrintStream originalOut = System.out;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true));
+        System.setOut(new PrintStream(out, true));
         try {
-            return new CommandRun(Condense.run(args), captured.toString());
+            int code = Condense.run(args);
+            return new CommandRun(code, err.toString(), out.toString());
         } finally {
-            System.setErr(original);
+            System.setErr(originalErr);
+            System.setOut(originalOut);
         }
     }
 }

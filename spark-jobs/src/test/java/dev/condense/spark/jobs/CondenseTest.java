@@ -1,10 +1,12 @@
 package dev.condense.spark.jobs;
 
+import dev.condense.spark.run.ModelStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,6 +18,27 @@ class CondenseTest {
 
     @TempDir
     Path dir;
+
+    /** --help, a command's --help and --version answer on stdout with exit code 0, before any settings are read. */
+    @Test
+    void helpAndVersionNeedNoSettings() {
+        CommandRun help = CommandRun.of("--help");
+        assertEquals(Condense.OK, help.code());
+        for (String command : List.of("compress", "finetune", "prune", "shrink", "factorise", "evaluate", "export",
+                "report")) {
+            assertTrue(help.out().contains("\n  " + command + " "), help.out());
+            CommandRun one = CommandRun.of(command, "--help", "finetune.learning-rte=0.1");
+            assertEquals(Condense.OK, one.code(), one.err());
+            assertTrue(one.out().startsWith("condense " + command + ": "), one.out());
+        }
+        CommandRun version = CommandRun.of("--version");
+        assertEquals(Condense.OK, version.code());
+        assertTrue(version.out().matches("(?s)condense \\d+\\.\\d+\\.\\d+.*\nspark 3\\.5\\.\\d+\n.*nd4j 1\\.0\\.0-M2\\.1\n.*"),
+                version.out());
+        CommandRun unknown = CommandRun.of("compres");
+        assertEquals(Condense.BAD_SETTINGS, unknown.code());
+        assertTrue(unknown.err().contains("unknown command 'compres'"), unknown.err());
+    }
 
     @Test
     void badSettingsExitWithTwoBeforeAnySparkWork() {
@@ -124,7 +147,7 @@ class CondenseTest {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         java.io.PrintStream err = new java.io.PrintStream(bytes, true);
         Exception wrapped = new org.apache.spark.SparkException("Job aborted due to stage failure",
-                new dev.condense.spark.data.DataException("clips/yes/a.wav: not a RIFF/WAVE file"));
+                new dev.condense.spark.io.DataException("clips/yes/a.wav: not a RIFF/WAVE file"));
         assertEquals(Condense.BAD_DATA, Condense.exitCode(wrapped, err));
         assertEquals("condense: bad input: clips/yes/a.wav: not a RIFF/WAVE file\n", bytes.toString());
         bytes.reset();

@@ -1,6 +1,7 @@
 package dev.condense.spark.jobs;
 
 import dev.condense.spark.SparkTestSession;
+import dev.condense.spark.pipeline.FinetuneJob;
 import dev.condense.spark.settings.SettingsLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -2,7 +2,8 @@ package dev.condense.spark.jobs;
 
 import dev.condense.models.eval.ClassificationMetrics;
 import dev.condense.spark.SparkTestSession;
-import dev.condense.spark.data.DataException;
+import dev.condense.spark.io.DataException;
+import dev.condense.spark.pipeline.FinetuneJob;
 import dev.condense.spark.settings.CondenseSettings;
 import dev.condense.spark.settings.SettingsLoader;
 import org.apache.hadoop.conf.Configuration;

@@ -1,13 +1,18 @@
 package dev.condense.spark.ml;
 
+import dev.condense.models.pretrained.MiniLm;
 import dev.condense.models.prune.SparsityReport;
-import dev.condense.spark.data.DataException;
+import dev.condense.spark.io.DataException;
 import dev.condense.spark.settings.SettingsException;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
@@ -20,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -164,6 +170,75 @@ class CompressorTest {
         DataException column = assertThrows(DataException.class, () -> compressor.setLabelCol("stars").fit(df));
         assertTrue(column.getMessage().contains("no label column 'stars'"), column.getMessage());
         assertTrue(!Files.exists(dir.resolve("bad")), "nothing is written for bad input");
+    }
+
+    /** A MiniLM classifier with a random head, as a fitted stage: what the tests below save, load and stream. */
+    private static CompressorModel untrainedModel(String uid) throws IOException {
+        return new CompressorModel(uid, MiniLm.classifier(2, 5).toBytes(), List.of("0", "1"), 64,
+                Map.of("teacher_accuracy", 0.5));
+    }
+
+    /**
+     * A CompressorModel inside a PipelineModel, and a Compressor inside a Pipeline, save and load through Spark's own
+     * readers, which find each stage's class in Spark's metadata layout.
+     */
+    @Test
+    void pipelinesHoldingCondenseStagesSaveAndLoadThroughSparksReaders() throws IOException {
+        Dataset<Row> df = sst2(0, 24, 4);
+        CompressorModel model = untrainedModel("condense-model").setPredictedLabelCol("sentiment");
+        PipelineModel pipeline = new Pipeline().setStages(new PipelineStage[] {model}).fit(df);
+        String path = dir.resolve("pipeline-model").toString();
+        pipeline.write().overwrite().save(path);
+        assertTrue(Files.exists(Path.of(path, "stages", "0_condense-model", "metadata", "part-00000")));
+
+        PipelineModel loaded = PipelineModel.load(path);
+        CompressorModel stage = (CompressorModel) loaded.stages()[0];
+        assertEquals("sentiment", stage.getOrDefault(stage.predictedLabelCol()));
+        assertEquals(model.metrics(), stage.metrics());
+        List<Row> before = pipeline.transform(df).collectAsList();
+        List<Row> after = loaded.transform(df).collectAsList();
+        for (int i = 0; i < before.size(); i++) {
+            assertArrayEquals(((Vector) before.get(i).getAs("probability")).toArray(),
+                    ((Vector) after.get(i).getAs("probability")).toArray(), 0.0, "row " + i);
+        }
+
+        Compressor compressor = new Compressor().setRunId("in-a-pipeline").setPruneRounds(24);
+        String estimator = dir.resolve("pipeline").toString();
+        new Pipeline().setStages(new PipelineStage[] {compressor}).write().save(estimator);
+        Compressor back = (Compressor) Pipeline.load(estimator).getStages()[0];
+        assertEquals(compressor.uid(), back.uid());
+        assertEquals(24, back.getOrDefault(back.pruneRounds()));
+        assertTrue(back.isSet(back.runId()) && !back.isSet(back.partitions()), "set params stay set, defaults default");
+        assertEquals(compressor.condenseSettings().values(), back.condenseSettings().values());
+    }
+
+    /** transform works on a streaming DataFrame: each micro-batch is scored as it arrives, as a static one is. */
+    @Test
+    void aStreamingDataFrameIsScoredAsItArrives() throws Exception {
+        List<String> sentences = Files.readAllLines(Path.of("../data-samples/sst2/train.tsv")).subList(1, 21).stream()
+                .map(line -> line.split("\t")[0]).toList();
+        Path input = Files.createDirectories(dir.resolve("stream-in"));
+        Files.write(input.resolve("part-0.txt"), sentences);
+        CompressorModel model = untrainedModel("streaming").setTextCol("value");
+
+        Dataset<Row> stream = spark.readStream().format("text").load(input.toString());
+        assertTrue(stream.isStreaming());
+        StreamingQuery query = model.transform(stream).writeStream().format("memory").queryName("scored")
+                .outputMode("append").start();
+        try {
+            query.processAllAvailable();
+        } finally {
+            query.stop();
+        }
+        List<Row> streamed = spark.sql("select value, probability from scored order by value").collectAsList();
+        List<Row> once = model.transform(spark.read().format("text").load(input.toString()))
+                .select("value", "probability").orderBy("value").collectAsList();
+        assertEquals(20, streamed.size());
+        for (int i = 0; i < once.size(); i++) {
+            assertEquals(once.get(i).getString(0), streamed.get(i).getString(0));
+            assertArrayEquals(((Vector) once.get(i).get(1)).toArray(), ((Vector) streamed.get(i).get(1)).toArray(),
+                    1e-6, once.get(i).getString(0));
+        }
     }
 
     /** {@code count} SST-2 training rows from {@code from}, every {@code validationEvery}-th marked as validation. */

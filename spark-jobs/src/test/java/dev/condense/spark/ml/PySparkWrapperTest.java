@@ -4,20 +4,25 @@ import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.Params;
 import org.junit.jupiter.api.Test;
 
+import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The PySpark wrapper declares exactly the JVM stages' params (PySpark is not installed here, so the wrapper itself
- * is not run; this keeps the two from drifting apart).
+ * The PySpark wrapper declares exactly the JVM stages' params, each with PySpark's setX and getX. PySpark is not
+ * installed here, so the wrapper runs against a stand-in for pyspark; this keeps the two from drifting apart.
  */
 class PySparkWrapperTest {
 
@@ -32,6 +37,18 @@ class PySparkWrapperTest {
         CompressorModel fitted = new CompressorModel("m", new byte[0], java.util.List.of("a", "b"), 8,
                 java.util.Map.of());
         assertEquals(names(fitted), declared(python.substring(model)));
+    }
+
+    /** PySpark's setX and getX for every param, run against a stand-in for pyspark (src/test/python). */
+    @Test
+    void everyWrapperParamHasASetterAndAGetter() throws Exception {
+        assumeTrue(new File("/usr/bin/python3").canExecute(), "python3 is not installed");
+        Process p = new ProcessBuilder("/usr/bin/python3", "src/test/python/test_ml_wrapper.py")
+                .redirectErrorStream(true).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the wrapper check did not finish in a minute");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("every param has setX and getX: 23 checked"), out);
     }
 
     private static Set<String> names(Params stage) {

@@ -35,7 +35,9 @@ class PruneSettingsReaderTest {
 
     @Test
     void methodNamesAreTheScoreMethodsInSettingsSpelling() {
-        assertEquals(ScoreMethod.MOVEMENT, SettingsLoader.load("", "t", List.of()).prune().pruner().method());
+        assertEquals(ScoreMethod.TAYLOR, SettingsLoader.load("", "t", List.of()).prune().pruner().method());
+        assertEquals(ScoreMethod.MOVEMENT, SettingsLoader.load("", "t", List.of("prune.method=movement"))
+                .prune().pruner().method());
         assertEquals(ScoreMethod.SOFT_MOVEMENT, SettingsLoader.load("", "t", List.of("prune.method=soft-movement"))
                 .prune().pruner().method());
         SettingsException e = assertThrows(SettingsException.class,
@@ -51,7 +53,7 @@ class PruneSettingsReaderTest {
         assertEquals(0.0, s.pruner().initialScore());
         for (String bad : List.of("prune.movement.learning-rate=0", "prune.movement.threshold=1.5")) {
             SettingsException e = assertThrows(SettingsException.class,
-                    () -> SettingsLoader.load("", "t", List.of(bad)));
+                    () -> SettingsLoader.load("", "t", List.of("prune.method=movement", bad)));
             assertTrue(e.getMessage().contains(bad.substring(0, bad.indexOf('='))), e.getMessage());
         }
         SettingsException zero = assertThrows(SettingsException.class, () -> SettingsLoader.load("", "t",
@@ -59,7 +61,7 @@ class PruneSettingsReaderTest {
         assertTrue(zero.getMessage().contains("condense.prune") && zero.getMessage().contains("threshold"),
                 zero.getMessage());
         SettingsException hidden = assertThrows(SettingsException.class, () -> SettingsLoader.load("", "t",
-                List.of("prune.groups=[{granularity=hidden,sparsity=0.25}]")));
+                List.of("prune.method=movement", "prune.groups=[{granularity=hidden,sparsity=0.25}]")));
         assertTrue(hidden.getMessage().contains("hidden dimensions"), hidden.getMessage());
         SettingsException gone = assertThrows(SettingsException.class,
                 () -> SettingsLoader.load("", "t", List.of("prune.bias-compensation=true")));

@@ -29,6 +29,42 @@ class SettingsLoaderTest {
         assertEquals(250, s.finetune().totalSteps());
     }
 
+    /** With no settings at all, compress runs the structured recipe measured to work, not unstructured movement. */
+    @Test
+    void theDefaultRecipeIsTaylorHeadsAndNeuronsThenShrinkAndExport() {
+        CondenseSettings s = SettingsLoader.defaults();
+        assertEquals(List.of("finetune", "prune", "shrink", "export"), s.pipeline().stages());
+        assertEquals(dev.condense.models.prune.ScoreMethod.TAYLOR, s.prune().pruner().method());
+        assertEquals(List.of(dev.condense.models.prune.Granularity.HEAD, dev.condense.models.prune.Granularity.NEURON),
+                s.prune().pruner().groups().stream().map(g -> g.granularity()).toList());
+        assertTrue(s.prune().pruner().groups().stream().allMatch(g -> g.sparsity() == 0.8 && g.global()));
+    }
+
+    /** prune.training and factorise.training are finetune's settings with a few changed (a HOCON substitution). */
+    @Test
+    void distilledStagesInheritFinetuneSettingsUnlessTheyOverrideThem() {
+        CondenseSettings defaults = SettingsLoader.defaults();
+        assertEquals(defaults.finetune().learningRate(), defaults.prune().training().learningRate());
+        assertEquals(defaults.finetune().frozen(), defaults.factorise().training().frozen());
+        assertEquals(43, defaults.prune().training().seed());
+        assertEquals(47, defaults.factorise().training().seed());
+
+        CondenseSettings s = SettingsLoader.load("condense.finetune { batch-size = 16, learning-rate = 3e-5 }",
+                "user.conf", List.of("prune.training.learning-rate=2e-4"));
+        assertEquals(16, s.prune().training().batchSize());
+        assertEquals(16, s.factorise().training().batchSize());
+        assertEquals(3e-5, s.factorise().training().learningRate());
+        assertEquals(2e-4, s.prune().training().learningRate());
+        assertEquals(3e-5, s.finetune().learningRate());
+        assertEquals(defaults.prune().training().rounds(), s.prune().training().rounds());
+
+        // a stage's length stays its own: prune's schedule counts its steps, whatever finetune's length
+        CondenseSettings shortTeacher = SettingsLoader.load("", "t", List.of("finetune.local-steps=2",
+                "finetune.rounds=1"));
+        assertEquals(25, shortTeacher.prune().training().localSteps());
+        assertEquals(800, shortTeacher.prune().training().totalSteps());
+    }
+
     @Test
     void fileAndOverridesOverrideInThatOrder() {
         CondenseSettings s = SettingsLoader.load("condense.finetune { rounds = 3, batch-size = 8 }", "test.conf",

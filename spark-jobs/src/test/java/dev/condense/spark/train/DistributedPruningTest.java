@@ -1,17 +1,17 @@
 package dev.condense.spark.train;
 
-import dev.condense.models.encoder.EncoderSpec;
 import dev.condense.models.encoder.Example;
 import dev.condense.models.encoder.TinyEncoders;
 import dev.condense.models.prune.Granularity;
 import dev.condense.models.prune.MaskSet;
 import dev.condense.models.prune.MatrixKind;
-import dev.condense.models.prune.PruneGroup;
-import dev.condense.models.prune.Pruner;
 import dev.condense.models.prune.MovementStep;
+import dev.condense.models.prune.PruneGroup;
 import dev.condense.models.prune.PrunedTraining;
+import dev.condense.models.prune.Pruner;
 import dev.condense.models.prune.ScoreMethod;
 import dev.condense.models.prune.SparsitySchedule;
+import dev.condense.models.state.EncoderSpec;
 import dev.condense.models.state.Tensor;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.train.BatchPlanner;
@@ -28,9 +28,9 @@ import dev.condense.spark.io.Checkpoints;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

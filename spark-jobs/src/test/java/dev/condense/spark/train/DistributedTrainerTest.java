@@ -1,9 +1,9 @@
 package dev.condense.spark.train;
 
-import dev.condense.models.encoder.EncoderSpec;
-import dev.condense.models.encoder.ParameterNames;
 import dev.condense.models.encoder.Example;
 import dev.condense.models.encoder.TinyEncoders;
+import dev.condense.models.state.EncoderSpec;
+import dev.condense.models.state.ParameterNames;
 import dev.condense.models.state.TensorMap;
 import dev.condense.models.text.Encoding;
 import dev.condense.models.train.BatchPlanner;
