@@ -1,24 +1,21 @@
 package dev.condense.spark.ml;
 
+import dev.condense.spark.PythonCheck;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.Params;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The PySpark wrapper declares exactly the JVM stages' params, each with PySpark's setX and getX. PySpark is not
@@ -42,12 +39,7 @@ class PySparkWrapperTest {
     /** PySpark's setX and getX for every param, run against a stand-in for pyspark (src/test/python). */
     @Test
     void everyWrapperParamHasASetterAndAGetter() throws Exception {
-        assumeTrue(new File("/usr/bin/python3").canExecute(), "python3 is not installed");
-        Process p = new ProcessBuilder("/usr/bin/python3", "src/test/python/test_ml_wrapper.py")
-                .redirectErrorStream(true).start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the wrapper check did not finish in a minute");
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), out);
+        String out = PythonCheck.run("src/test/python/test_ml_wrapper.py");
         assertTrue(out.contains("every param has setX and getX: 23 checked"), out);
     }
 
