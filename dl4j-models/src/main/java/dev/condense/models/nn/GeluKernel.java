@@ -1,9 +1,6 @@
 package dev.condense.models.nn;
 
-import org.nd4j.linalg.factory.Nd4j;
-
 import java.nio.FloatBuffer;
-import java.util.stream.IntStream;
 
 /**
  * The exact GELU in float, forward and backward, each in one pass over memory with arithmetic the JIT vectorises.
@@ -141,22 +138,7 @@ final class GeluKernel {
         return e * e;
     }
 
-    private interface Range {
-        void run(int from, int to);
-    }
-
-    /**
-     * Splits [0, length) into one contiguous range per ND4J thread of this JVM (as many as its element-wise ops use),
-     * the caller running one of them; element-wise, so the result does not depend on the split.
-     */
-    private static void inParallel(int length, Range range) {
-        int threads = Math.min(Nd4j.getEnvironment().maxMasterThreads(), Runtime.getRuntime().availableProcessors());
-        int parts = length < MIN_PARALLEL ? 1 : Math.max(1, threads);
-        if (parts == 1) {
-            range.run(0, length);
-            return;
-        }
-        int per = (length + parts - 1) / parts;
-        IntStream.range(0, parts).parallel().forEach(p -> range.run(p * per, Math.min(length, (p + 1) * per)));
+    private static void inParallel(int length, ParallelRanges.Range range) {
+        ParallelRanges.inParallel(length, length, MIN_PARALLEL, range);
     }
 }

@@ -46,10 +46,17 @@ public final class MultiHeadAttention {
         INDArray dCtx = split(dContext, batch, length, heads, headSize);
         INDArray dProbs = Nd4j.matmul(dCtx, fwd.v(), false, true, false);
         INDArray dv = Nd4j.matmul(fwd.probs(), dCtx, true, false, false);
-        // softmax backward: dS = P ⊙ (dP − Σ_j dP_j·P_j)
-        INDArray rowDot = dProbs.mul(fwd.probs()).sum(3);
-        Nd4j.getExecutioner().exec(new BroadcastSubOp(dProbs, rowDot, dProbs, 0, 1, 2));
-        INDArray dScores = dProbs.muli(fwd.probs()).muli(1.0 / Math.sqrt(headSize));
+        // softmax backward: dS = P ⊙ (dP − Σ_j dP_j·P_j), scaled as the scores were
+        INDArray dScores;
+        if (FloatMemory.isDense(dProbs) && FloatMemory.isDense(fwd.probs())) {
+            SoftmaxKernel.backwardInPlace(FloatMemory.of(fwd.probs()), FloatMemory.of(dProbs), length,
+                    (float) (1.0 / Math.sqrt(headSize)));
+            dScores = dProbs;
+        } else {
+            INDArray rowDot = dProbs.mul(fwd.probs()).sum(3);
+            Nd4j.getExecutioner().exec(new BroadcastSubOp(dProbs, rowDot, dProbs, 0, 1, 2));
+            dScores = dProbs.muli(fwd.probs()).muli(1.0 / Math.sqrt(headSize));
+        }
         INDArray dq = Nd4j.matmul(dScores, fwd.k());
         INDArray dk = Nd4j.matmul(dScores, fwd.q(), true, false, false);
         return new INDArray[] {merge(dq, batch, length), merge(dk, batch, length), merge(dv, batch, length)};
