@@ -10,8 +10,6 @@ import java.nio.FloatBuffer;
  */
 final class SoftmaxKernel {
 
-    /** Rows of at most this length are read into reused blocks; longer rows get arrays of their own. */
-    private static final int BLOCK = 2048;
     private static final long MIN_PARALLEL = 1 << 16;
 
     private SoftmaxKernel() {
@@ -25,8 +23,8 @@ final class SoftmaxKernel {
     static void backwardInPlace(FloatBuffer probs, FloatBuffer dProbs, int rowLength, float scale) {
         int rows = probs.limit() / rowLength;
         ParallelRanges.inParallel(rows, probs.limit(), MIN_PARALLEL, (from, to) -> {
-            float[] p = new float[Math.max(BLOCK, rowLength)];
-            float[] g = new float[p.length];
+            float[] p = new float[rowLength];
+            float[] g = new float[rowLength];
             for (int row = from; row < to; row++) {
                 int start = row * rowLength;
                 probs.get(start, p, 0, rowLength);

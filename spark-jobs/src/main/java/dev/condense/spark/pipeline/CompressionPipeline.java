@@ -1,9 +1,11 @@
 package dev.condense.spark.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.condense.spark.data.TaskData;
 import dev.condense.spark.io.HadoopFiles;
 import dev.condense.spark.report.RunReport;
 import dev.condense.spark.run.MetricsJson;
+import dev.condense.spark.run.Provenance;
 import dev.condense.spark.run.RunLayout;
 import dev.condense.spark.run.RunLayout.Model;
 import dev.condense.spark.settings.CondenseSettings;
@@ -17,8 +19,8 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * {@code compress}, and the notebook {@code Compressor}: the configured {@link Stage}s in order, then
@@ -67,24 +69,30 @@ public final class CompressionPipeline {
         RunLayout run = RunLayout.of(s);
         Map<Model, Double> accuracy = new EnumMap<>(Model.class);
         boolean inputsChanged = false;
-        // one pass over the training data, for the marks: a rerun on other data must not skip anything
-        Supplier<String> trainData = memoized(() -> "train data " + TaskShards.trainDigest(sc, s, data.train()));
+        // the training rows' digest: recorded by the stages that train (their provenance), so a first run reads the
+        // data no extra time; computed here only to decide a resume, or when no stage that ran has trained
+        String rows = null;
         for (Stage stage : stages) {
             String mark = run.stageFinished(stage.name());
+            String settings = s.identity(stage.identity()).toString();
             String finished = finishedUnder(conf, mark);
-            if (!inputsChanged && finished != null
-                    && finished.equals(s.identity(stage.identity()) + "\n" + trainData.get())) {
-                log.accept("compress: " + stage + " finished in an earlier run under these settings; skipped");
-                stage.writes().ifPresent(model -> MetricsJson.accuracy(conf, run.metrics(model))
-                        .ifPresent(a -> accuracy.put(model, a)));
-                continue;
+            if (!inputsChanged && finished != null && finished.startsWith(settings + "\n")) {
+                rows = rows != null ? rows : TaskShards.trainDigest(sc, s, data.train()).toString();
+                if (finished.equals(mark(settings, rows))) {
+                    log.accept("compress: " + stage + " finished in an earlier run under these settings; skipped");
+                    stage.writes().ifPresent(model -> MetricsJson.accuracy(conf, run.metrics(model))
+                            .ifPresent(a -> accuracy.put(model, a)));
+                    continue;
+                }
             }
             inputsChanged = true;
             HadoopFiles.deleteIfExists(conf, mark); // an interrupted rerun must not look finished
             stage.body().run(sc, s, data, log).ifPresent(metrics -> stage.writes()
                     .ifPresent(model -> accuracy.put(model, metrics.accuracy())));
+            rows = trainedOn(conf, run, stage).orElse(rows);
+            rows = rows != null ? rows : TaskShards.trainDigest(sc, s, data.train()).toString();
             try {
-                HadoopFiles.writeAtomically(conf, mark, s.identity(stage.identity()) + "\n" + trainData.get());
+                HadoopFiles.writeAtomically(conf, mark, mark(settings, rows));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write " + mark, e);
             }
@@ -95,18 +103,16 @@ public final class CompressionPipeline {
         return new Outcome(run.model(last), Collections.unmodifiableMap(accuracy));
     }
 
-    private static <T> Supplier<T> memoized(Supplier<T> supplier) {
-        return new Supplier<>() {
-            private T value;
+    /** What a finished stage's mark holds: the settings it ran under and the digest of the training rows. */
+    private static String mark(String settings, String rows) {
+        return settings + "\ntrain data " + rows;
+    }
 
-            @Override
-            public T get() {
-                if (value == null) {
-                    value = supplier.get();
-                }
-                return value;
-            }
-        };
+    /** The digest of the rows a stage trained on, as its saved model's provenance records it. */
+    private static Optional<String> trainedOn(Configuration conf, RunLayout run, Stage stage) {
+        return stage.writes().flatMap(model -> Provenance.read(conf, run.model(model)))
+                .map(provenance -> provenance.path("training_data"))
+                .filter(JsonNode::isTextual).map(JsonNode::asText);
     }
 
     /** The settings and data a stage finished under, or null when it has not finished. */
