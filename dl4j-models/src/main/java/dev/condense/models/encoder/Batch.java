@@ -65,6 +65,14 @@ public record Batch(int size, int length, int[] ids, int[] typeIds, float[] mask
         return labels == null ? null : labels.clone();
     }
 
+    /** A hash of the batch's inputs and labels, for seeding what a training step draws for it (its dropout). */
+    public int fingerprint() {
+        int h = Arrays.hashCode(ids);
+        h = 31 * h + Arrays.hashCode(mask);
+        h = 31 * h + Arrays.hashCode(labels);
+        return frames == null ? h : 31 * h + Arrays.hashCode(frames.values());
+    }
+
     /** Each example's real positions (its mask's ones). */
     public int[] lengths() {
         int[] lengths = new int[size];

@@ -17,7 +17,14 @@ public interface Encoder {
     /** The live weights by name; optimizers update them in place. */
     Map<String, INDArray> weights();
 
+    /** A pass a backward pass can differentiate, with nothing dropped. */
     ForwardPass forward(Batch batch);
+
+    /**
+     * A training pass with dropout. Its masks are a function of {@code seed} alone, so the same seed gives the same
+     * network: the step is reproducible, and finite differences of it are the gradient backward returns.
+     */
+    ForwardPass forward(Batch batch, Dropout dropout, long seed);
 
     /**
      * A forward pass that will not be differentiated (a teacher's outputs, a prediction): the same outputs as

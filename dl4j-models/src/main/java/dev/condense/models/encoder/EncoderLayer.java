@@ -59,8 +59,8 @@ final class EncoderLayer {
      * outputs are null; without neurons, so are the FFN's.
      */
     record Cache(INDArray input, Projection.Output[] qkv, MultiHeadAttention.Result attention,
-                 Projection.Output attOut, LayerNorm.Result norm1, Projection.Output ffnPre, Gelu.Result ffnAct,
-                 Projection.Output ffnOut, LayerNorm.Result norm2) {
+                 Projection.Output attOut, INDArray attOutDropout, LayerNorm.Result norm1, Projection.Output ffnPre,
+                 Gelu.Result ffnAct, Projection.Output ffnOut, INDArray ffnOutDropout, LayerNorm.Result norm2) {
         INDArray output() {
             return norm2.output();
         }
@@ -71,19 +71,27 @@ final class EncoderLayer {
         }
     }
 
-    /** @param keepHidden the kept hidden dimensions (0/1), or null when none is pruned */
-    Cache forward(INDArray x, INDArray keyBias, int batch, int length, INDArray keepHidden) {
+    /**
+     * @param keepHidden the kept hidden dimensions (0/1), or null when none is pruned
+     * @param dropout    the pass's dropout masks ({@link Dropout.Masks#NONE} for none)
+     */
+    Cache forward(INDArray x, INDArray keyBias, int batch, int length, INDArray keepHidden, Dropout.Masks dropout) {
         Projection.Output[] qkv = null;
         MultiHeadAttention.Result att = null;
         Projection.Output attProjected = null;
         INDArray attention;
         if (heads > 0) {
             qkv = new Projection.Output[] {q.forward(x, w, gates), k.forward(x, w, gates), v.forward(x, w, gates)};
-            att = MultiHeadAttention.forward(qkv[0].y(), qkv[1].y(), qkv[2].y(), keyBias, batch, length, heads);
+            att = MultiHeadAttention.forward(qkv[0].y(), qkv[1].y(), qkv[2].y(), keyBias, batch, length, heads,
+                    dropout.attention(Dropout.Sites.attentionProbabilities(index), batch, heads, length, length));
             attProjected = attOut.forward(att.context(), w, gates);
             attention = attProjected.y();
         } else {
             attention = Projection.biasOnly(x, w(attentionOutput(index, "bias")));
+        }
+        INDArray attDropout = dropout.hidden(Dropout.Sites.attentionOutput(index), x.shape());
+        if (attDropout != null) {
+            attention.muli(attDropout);
         }
         LayerNorm.Result norm1 = LayerNorm.forward(attention.addi(x), w(attentionNorm(index, "gamma")),
                 w(attentionNorm(index, "beta")), spec.layerNormEps(), keepHidden);
@@ -99,9 +107,13 @@ final class EncoderLayer {
         } else {
             ffnOutput = Projection.biasOnly(norm1.output(), w(ffnOut(index, "bias")));
         }
+        INDArray ffnDropout = dropout.hidden(Dropout.Sites.feedForwardOutput(index), x.shape());
+        if (ffnDropout != null) {
+            ffnOutput.muli(ffnDropout);
+        }
         LayerNorm.Result norm2 = LayerNorm.forward(ffnOutput.addi(norm1.output()), w(ffnNorm(index, "gamma")),
                 w(ffnNorm(index, "beta")), spec.layerNormEps(), keepHidden);
-        return new Cache(x, qkv, att, attProjected, norm1, pre, act, ffnProjected, norm2);
+        return new Cache(x, qkv, att, attProjected, attDropout, norm1, pre, act, ffnProjected, ffnDropout, norm2);
     }
 
     /**
@@ -111,22 +123,24 @@ final class EncoderLayer {
     INDArray backward(Cache c, INDArray dOut, Function<String, INDArray> grad, int batch, int length) {
         INDArray dRes2 = LayerNorm.backward(c.norm2(), dOut, w(ffnNorm(index, "gamma")),
                 grad.apply(ffnNorm(index, "gamma")), grad.apply(ffnNorm(index, "beta")));
+        INDArray dFfnOut = c.ffnOutDropout() == null ? dRes2 : dRes2.mul(c.ffnOutDropout());
         INDArray dNorm1;
         if (hasFfn) {
-            INDArray dAct = ffnOut.backward(c.ffnAct().output(), c.ffnOut(), dRes2, w, grad);
+            INDArray dAct = ffnOut.backward(c.ffnAct().output(), c.ffnOut(), dFfnOut, w, grad);
             INDArray dPre = Gelu.backward(c.ffnPre().y(), c.ffnAct(), dAct);
             dNorm1 = ffnIn.backward(c.norm1().output(), c.ffnPre(), dPre, w, grad).addi(dRes2);
         } else {
-            Projection.biasOnlyBackward(dRes2, grad.apply(ffnOut(index, "bias")));
+            Projection.biasOnlyBackward(dFfnOut, grad.apply(ffnOut(index, "bias")));
             dNorm1 = dRes2;
         }
         INDArray dRes1 = LayerNorm.backward(c.norm1(), dNorm1, w(attentionNorm(index, "gamma")),
                 grad.apply(attentionNorm(index, "gamma")), grad.apply(attentionNorm(index, "beta")));
+        INDArray dAttOut = c.attOutDropout() == null ? dRes1 : dRes1.mul(c.attOutDropout());
         if (heads == 0) {
-            Projection.biasOnlyBackward(dRes1, grad.apply(attentionOutput(index, "bias")));
+            Projection.biasOnlyBackward(dAttOut, grad.apply(attentionOutput(index, "bias")));
             return dRes1;
         }
-        INDArray dContext = attOut.backward(c.context(), c.attOut(), dRes1, w, grad);
+        INDArray dContext = attOut.backward(c.context(), c.attOut(), dAttOut, w, grad);
         INDArray[] dqkv = MultiHeadAttention.backward(c.attention(), dContext, batch, length, heads);
         INDArray dx = dRes1;
         dx.addi(q.backward(c.input(), c.qkv()[0], dqkv[0], w, grad));

@@ -157,7 +157,12 @@ public final class TransformerEncoder implements Encoder {
 
     @Override
     public Pass forward(Batch batch) {
-        return forward(batch, true);
+        return forward(batch, true, Dropout.Masks.NONE);
+    }
+
+    @Override
+    public Pass forward(Batch batch, Dropout dropout, long seed) {
+        return forward(batch, true, dropout.isOff() ? Dropout.Masks.NONE : dropout.masks(seed, dtype()));
     }
 
     /**
@@ -167,10 +172,10 @@ public final class TransformerEncoder implements Encoder {
      */
     @Override
     public Pass infer(Batch batch) {
-        return forward(batch, false);
+        return forward(batch, false, Dropout.Masks.NONE);
     }
 
-    private Pass forward(Batch batch, boolean differentiable) {
+    private Pass forward(Batch batch, boolean differentiable, Dropout.Masks dropout) {
         DataType dtype = dtype();
         int b = batch.size();
         int len = batch.length();
@@ -186,32 +191,38 @@ public final class TransformerEncoder implements Encoder {
                 weights.get(EMBEDDING_NORM_BETA), spec.layerNormEps(), keepHidden);
         List<EncoderLayer.Cache> caches = new ArrayList<>(layers.size());
         List<INDArray> hidden = new ArrayList<>(layers.size() + 1);
-        INDArray x = embNorm.output();
+        INDArray embeddingDropout = dropout.hidden(Dropout.Sites.EMBEDDINGS.ordinal(), embNorm.output().shape());
+        INDArray x = embeddingDropout == null ? embNorm.output() : embNorm.output().mul(embeddingDropout);
         hidden.add(x);
         for (EncoderLayer layer : layers) {
             INDArray in = x;
             if (differentiable) {
-                EncoderLayer.Cache c = layer.forward(in, keyBias, b, len, keepHidden);
+                EncoderLayer.Cache c = layer.forward(in, keyBias, b, len, keepHidden, dropout);
                 caches.add(c);
                 x = c.output();
             } else {
-                x = StepWorkspace.scratch(LAYER_FORWARD, () -> layer.forward(in, keyBias, b, len, keepHidden)
-                        .output());
+                x = StepWorkspace.scratch(LAYER_FORWARD, () -> layer.forward(in, keyBias, b, len, keepHidden,
+                        Dropout.Masks.NONE).output());
             }
             hidden.add(x);
         }
         INDArray pooling = poolingMatrix(batch, spec.pooling(), dtype);
         INDArray pooled = Nd4j.gemm(pooling, x, false, false);
-        INDArray logits = Linear.forward(perPosition() ? x : pooled, weights.get(CLASSIFIER_WEIGHT),
-                weights.get(CLASSIFIER_BIAS));
-        return new Pass(batch, logits, hidden, pooled, pooling, inputs, embNorm, differentiable ? caches : null);
+        INDArray headInput = perPosition() ? x : pooled;
+        INDArray headDropout = dropout.hidden(Dropout.Sites.CLASSIFIER.ordinal(), headInput.shape());
+        if (headDropout != null) {
+            headInput = headInput.mul(headDropout);
+        }
+        INDArray logits = Linear.forward(headInput, weights.get(CLASSIFIER_WEIGHT), weights.get(CLASSIFIER_BIAS));
+        return new Pass(batch, logits, hidden, pooled, pooling, inputs, embNorm,
+                differentiable ? new Activations(caches, embeddingDropout, headInput, headDropout) : null);
     }
 
     @Override
     public Map<String, INDArray> backward(ForwardPass forwardPass, INDArray dLogits,
                                           Map<Integer, INDArray> dHiddenExtra) {
         Pass pass = (Pass) forwardPass;
-        if (pass.caches == null) {
+        if (pass.activations == null) {
             throw new IllegalArgumentException("this pass came from infer(), which keeps no activations: "
                     + "differentiate a pass from forward()");
         }
@@ -220,19 +231,25 @@ public final class TransformerEncoder implements Encoder {
         Function<String, INDArray> grad = name -> frozen.contains(name) ? null
                 : grads.computeIfAbsent(name, n -> gradientBuffer(n).assign(0));
 
-        INDArray headInput = perPosition() ? pass.hiddenStates().get(layers.size()) : pass.pooled();
-        INDArray dHeadInput = Linear.backward(headInput, weights.get(CLASSIFIER_WEIGHT), dLogits,
+        Activations activations = pass.activations;
+        INDArray dHeadInput = Linear.backward(activations.headInput(), weights.get(CLASSIFIER_WEIGHT), dLogits,
                 grad.apply(CLASSIFIER_WEIGHT), grad.apply(CLASSIFIER_BIAS), true);
+        if (activations.headDropout() != null) {
+            dHeadInput.muli(activations.headDropout());
+        }
         INDArray dx = perPosition() ? dHeadInput : Nd4j.gemm(pass.pooling, dHeadInput, true, false);
         for (int l = layers.size() - 1; l >= 0; l--) {
             addExtra(dx, dHiddenExtra, l + 1);
             EncoderLayer layer = layers.get(l);
-            EncoderLayer.Cache cache = pass.caches.get(l);
+            EncoderLayer.Cache cache = activations.caches().get(l);
             INDArray dOut = dx;
             dx = StepWorkspace.scratch(LAYER_BACKWARD, () -> layer.backward(cache, dOut, grad, batch.size(),
                     batch.length()));
         }
         addExtra(dx, dHiddenExtra, 0);
+        if (activations.embeddingDropout() != null) {
+            dx.muli(activations.embeddingDropout());
+        }
         INDArray dEmbedded = LayerNorm.backward(pass.embNorm, dx, weights.get(EMBEDDING_NORM_GAMMA),
                 grad.apply(EMBEDDING_NORM_GAMMA), grad.apply(EMBEDDING_NORM_BETA));
         input.backward(pass.inputs, batch, dEmbedded, grad);
@@ -311,6 +328,14 @@ public final class TransformerEncoder implements Encoder {
         return Nd4j.create(p, new long[] {b, (long) b * len}, 'c').castTo(dtype);
     }
 
+    /**
+     * What a differentiable pass keeps for its backward pass beyond the hidden states: each layer's activations, the
+     * dropout masks outside the layers (null where none was drawn) and the classifier's input as it was dropped.
+     */
+    private record Activations(List<EncoderLayer.Cache> caches, INDArray embeddingDropout, INDArray headInput,
+                           INDArray headDropout) {
+    }
+
     /** This engine's forward pass: public outputs plus the caches its backward pass reads. */
     public static final class Pass implements ForwardPass {
         private final Batch batch;
@@ -320,10 +345,11 @@ public final class TransformerEncoder implements Encoder {
         private final INDArray pooling;
         private final InputLayer.Pass inputs;
         private final LayerNorm.Result embNorm;
-        private final List<EncoderLayer.Cache> caches;
+        /** Null for a pass from {@link #infer}. */
+        private final Activations activations;
 
         private Pass(Batch batch, INDArray logits, List<INDArray> hidden, INDArray pooled, INDArray pooling,
-                     InputLayer.Pass inputs, LayerNorm.Result embNorm, List<EncoderLayer.Cache> caches) {
+                     InputLayer.Pass inputs, LayerNorm.Result embNorm, Activations activations) {
             this.batch = batch;
             this.logits = logits;
             this.hidden = hidden;
@@ -331,7 +357,7 @@ public final class TransformerEncoder implements Encoder {
             this.pooling = pooling;
             this.inputs = inputs;
             this.embNorm = embNorm;
-            this.caches = caches;
+            this.activations = activations;
         }
 
         @Override
@@ -356,9 +382,10 @@ public final class TransformerEncoder implements Encoder {
 
         @Override
         public INDArray linearInput(String weight) {
-            if (caches == null) {
+            if (activations == null) {
                 return null;
             }
+            List<EncoderLayer.Cache> caches = activations.caches();
             for (int l = 0; l < caches.size(); l++) {
                 EncoderLayer.Cache c = caches.get(l);
                 if (weight.equals(ParameterNames.query(l, "weight")) || weight.equals(ParameterNames.key(l, "weight"))

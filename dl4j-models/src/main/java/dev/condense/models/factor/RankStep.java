@@ -36,6 +36,9 @@ public final class RankStep implements StepHook {
     public static final String LAMBDA1 = ParameterNames.MULTIPLIER_PREFIX + "rank-budget/lambda1";
     public static final String LAMBDA2 = ParameterNames.MULTIPLIER_PREFIX + "rank-budget/lambda2";
 
+    /** How far from 0 a warm-started log α may start: beyond it P(open) is above 0.9999 or below 0.002. */
+    static final double WARM_START_BOUND = 8;
+
     /** Sum over steps of the rank budget's penalty (batch-scaled), in a replica's summed statistics. */
     public static final String PENALTY = "stats/rank-penalty";
 
@@ -85,10 +88,39 @@ public final class RankStep implements StepHook {
 
     /** Every budgeted matrix's gates at {@code initialLogAlpha} (open with high probability when positive). */
     public static TensorMap initialExtras(EncoderSpec spec, RankBudget budget, double initialLogAlpha) {
+        return initialExtras(spec, budget, initialLogAlpha, Map.of(), 0);
+    }
+
+    /**
+     * Gates warm-started from the energy λ_i of each direction (largest first, see {@link Factoriser.Factorised}):
+     * log α_i = initialLogAlpha + slope·ln(λ_i / λ_k), clipped to ±{@value #WARM_START_BOUND}, where k is the rank
+     * at which every gated matrix would keep the same share of its values and the whole its budget. The k-th
+     * direction starts at {@code initialLogAlpha}, stronger ones more open, weaker ones less: the budget then closes
+     * directions from the weak end of each spectrum first, instead of closing all of a matrix's gates together until
+     * the data's gradient tells them apart. Slope 0 (or no energies) starts every gate at {@code initialLogAlpha}.
+     */
+    public static TensorMap initialExtras(EncoderSpec spec, RankBudget budget, double initialLogAlpha,
+                                          Map<String, double[]> energies, double slope) {
+        double denseValues = budget.matrices().stream().mapToDouble(m -> (double) m.in() * m.out()).sum();
+        double uniformShare = Math.min(1, budget.target() * budget.referenceValues() / denseValues);
         TensorMap extras = new TensorMap();
         for (RankBudget.Matrix m : budget.matrices()) {
             float[] la = new float[spec.rank(m.weight())];
-            Arrays.fill(la, (float) initialLogAlpha);
+            double[] energy = energies.get(m.weight());
+            if (slope == 0 || energy == null) {
+                Arrays.fill(la, (float) initialLogAlpha);
+            } else {
+                if (energy.length != la.length) {
+                    throw new IllegalArgumentException("'" + m.weight() + "' has " + la.length + " directions and "
+                            + energy.length + " energies");
+                }
+                int k = Factoriser.rankForParameterFraction(m.in(), m.out(), uniformShare);
+                double reference = Math.max(energy[Math.min(k, energy.length) - 1], Double.MIN_NORMAL);
+                for (int i = 0; i < la.length; i++) {
+                    double warm = initialLogAlpha + slope * Math.log(Math.max(energy[i], Double.MIN_NORMAL) / reference);
+                    la[i] = (float) Math.max(-WARM_START_BOUND, Math.min(WARM_START_BOUND, warm));
+                }
+            }
             extras.put(LOG_ALPHA_PREFIX + m.weight(), new Tensor(new long[] {la.length}, la));
         }
         extras.put(LAMBDA1, new Tensor(new long[] {1}, new float[1]));

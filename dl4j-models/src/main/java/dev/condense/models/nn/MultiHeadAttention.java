@@ -17,16 +17,26 @@ public final class MultiHeadAttention {
     private MultiHeadAttention() {
     }
 
-    /** Per-head tensors [batch, heads, length, headSize] and the attention probabilities, for backward. */
-    public record Result(INDArray context, INDArray q, INDArray k, INDArray v, INDArray probs) {
+    /**
+     * Per-head tensors [batch, heads, length, headSize] and the attention probabilities, for backward: the softmax's
+     * output P, and the weights the values were averaged with, P ⊙ dropout mask (P itself without dropout).
+     */
+    public record Result(INDArray context, INDArray q, INDArray k, INDArray v, INDArray probs, INDArray attended,
+                         INDArray dropoutMask) {
+    }
+
+    public static Result forward(INDArray q, INDArray k, INDArray v, INDArray keyBias, int batch, int length,
+                                 int heads) {
+        return forward(q, k, v, keyBias, batch, length, heads, null);
     }
 
     /**
-     * @param keyBias [batch, length]: 0 for real tokens, a large negative number for padding, so padded keys
-     *                get exactly zero attention after the softmax
+     * @param keyBias     [batch, length]: 0 for real tokens, a large negative number for padding, so padded keys
+     *                    get exactly zero attention after the softmax
+     * @param dropoutMask [batch, heads, length, length], the scaled mask applied to the probabilities; null for none
      */
     public static Result forward(INDArray q, INDArray k, INDArray v, INDArray keyBias, int batch, int length,
-                                 int heads) {
+                                 int heads, INDArray dropoutMask) {
         int headSize = (int) (q.size(1) / heads);
         INDArray qh = split(q, batch, length, heads, headSize);
         INDArray kh = split(k, batch, length, heads, headSize);
@@ -36,8 +46,9 @@ public final class MultiHeadAttention {
         // in place: the scores are not needed once they are probabilities, and the step keeps what it allocates
         INDArray probs = scores;
         Nd4j.exec((CustomOp) new SoftMax(scores, probs, 3));
-        INDArray context = merge(Nd4j.matmul(probs, vh), batch, length);
-        return new Result(context, qh, kh, vh, probs);
+        INDArray attended = dropoutMask == null ? probs : probs.mul(dropoutMask);
+        INDArray context = merge(Nd4j.matmul(attended, vh), batch, length);
+        return new Result(context, qh, kh, vh, probs, attended, dropoutMask);
     }
 
     /** Returns {dq, dk, dv}, each [batch·length, hidden]. */
@@ -45,7 +56,10 @@ public final class MultiHeadAttention {
         int headSize = (int) (dContext.size(1) / heads);
         INDArray dCtx = split(dContext, batch, length, heads, headSize);
         INDArray dProbs = Nd4j.matmul(dCtx, fwd.v(), false, true, false);
-        INDArray dv = Nd4j.matmul(fwd.probs(), dCtx, true, false, false);
+        if (fwd.dropoutMask() != null) {
+            dProbs.muli(fwd.dropoutMask());
+        }
+        INDArray dv = Nd4j.matmul(fwd.attended(), dCtx, true, false, false);
         // softmax backward: dS = P ⊙ (dP − Σ_j dP_j·P_j), scaled as the scores were
         INDArray dScores;
         if (FloatMemory.isDense(dProbs) && FloatMemory.isDense(fwd.probs())) {

@@ -3,6 +3,7 @@ package dev.condense.models.train;
 import dev.condense.models.encoder.Batch;
 import dev.condense.models.encoder.ForwardPass;
 import dev.condense.models.encoder.TransformerEncoder;
+import dev.condense.models.nn.DropoutMask;
 import dev.condense.models.nn.StepWorkspace;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.state.NdArrays;
@@ -74,7 +75,7 @@ public final class LocalTrainer {
             StepHook.Step current = new StepHook.Step(encoder, extras, ++step, batch.size());
             try (MemoryWorkspace ws = StepWorkspace.open(WORKSPACE)) {
                 sessions.forEach(s -> s.beforeForward(current));
-                ForwardPass pass = encoder.forward(batch);
+                ForwardPass pass = encoder.forward(batch, settings.dropout(), dropoutSeed(step, batch));
                 sessions.forEach(s -> s.afterForward(pass));
                 Objective.StepLoss loss = objective.loss(pass, batch, extras);
                 Map<String, INDArray> grads = encoder.backward(pass, loss.dLogits(), loss.dHidden());
@@ -99,6 +100,15 @@ public final class LocalTrainer {
                 toTensors(replica.m), toTensors(replica.v), replica.scores, replica.masks, step);
         replica.release();
         return new ReplicaResult(end, lossSum, examples, done, sums);
+    }
+
+    /**
+     * The seed of a step's dropout masks: its step number and its batch's inputs, so that a step computes the same
+     * on any run of the same state and batches (a resumed one too), and replicas, which take the same step numbers
+     * on different shards, draw different masks.
+     */
+    static long dropoutSeed(long step, Batch batch) {
+        return DropoutMask.derive(step, batch.fingerprint());
     }
 
     /** What a replica trains: the engine, the extras and moments as arrays, the hooks' sessions. */

@@ -1,17 +1,21 @@
 package dev.condense.models.train;
 
+import dev.condense.models.encoder.Dropout;
+
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
- * How a replica trains: AdamW's constants, gradient clipping, which weights stay frozen, and the parameter groups
- * (learned scores, gates, multipliers) that train at rates of their own. Built and validated once on the driver,
- * then shipped to executors with the job.
+ * How a replica trains: AdamW's constants, gradient clipping, which weights stay frozen, the parameter groups
+ * (learned scores, gates, multipliers) that train at rates of their own, and dropout. Built and validated once on
+ * the driver, then shipped to executors with the job.
  *
- * @param groups tried in order; the first whose prefix matches a tensor's name sets its rate and decay. A tensor
- *               no group claims is a model weight.
+ * @param groups  tried in order; the first whose prefix matches a tensor's name sets its rate and decay. A tensor
+ *                no group claims is a model weight.
+ * @param dropout applied in every training step's forward pass
  */
 public record OptimizerSettings(
         LearningRateSchedule schedule,
@@ -21,12 +25,19 @@ public record OptimizerSettings(
         double weightDecay,
         double maxGradNorm,
         Set<String> frozen,
-        List<ParameterGroup> groups) implements Serializable {
+        List<ParameterGroup> groups,
+        Dropout dropout) implements Serializable {
 
-    /** Only model weights. */
+    /** Only model weights, no dropout. */
     public OptimizerSettings(LearningRateSchedule schedule, double beta1, double beta2, double epsilon,
                              double weightDecay, double maxGradNorm, Set<String> frozen) {
         this(schedule, beta1, beta2, epsilon, weightDecay, maxGradNorm, frozen, List.of());
+    }
+
+    /** No dropout. */
+    public OptimizerSettings(LearningRateSchedule schedule, double beta1, double beta2, double epsilon,
+                             double weightDecay, double maxGradNorm, Set<String> frozen, List<ParameterGroup> groups) {
+        this(schedule, beta1, beta2, epsilon, weightDecay, maxGradNorm, frozen, groups, Dropout.NONE);
     }
 
     public OptimizerSettings {
@@ -38,13 +49,14 @@ public record OptimizerSettings(
         }
         frozen = Set.copyOf(frozen);
         groups = List.copyOf(groups);
+        Objects.requireNonNull(dropout, "dropout");
     }
 
     /** The same settings with {@code more} groups, tried after the existing ones. */
     public OptimizerSettings withGroups(List<ParameterGroup> more) {
         List<ParameterGroup> all = new ArrayList<>(groups);
         all.addAll(more);
-        return new OptimizerSettings(schedule, beta1, beta2, epsilon, weightDecay, maxGradNorm, frozen, all);
+        return new OptimizerSettings(schedule, beta1, beta2, epsilon, weightDecay, maxGradNorm, frozen, all, dropout);
     }
 
     /** The group that claims {@code parameter}, or null for a model weight. */

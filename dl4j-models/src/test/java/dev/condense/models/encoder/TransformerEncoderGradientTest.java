@@ -117,6 +117,27 @@ class TransformerEncoderGradientTest {
         }
     }
 
+    /**
+     * Dropout at every site, with rates high enough that each mask drops something in the tiny model: the masks are
+     * a function of the seed, so every perturbed pass drops the same elements and finite differences hold.
+     */
+    @Test
+    void everyWeightGradientMatchesFiniteDifferencesWithDropout() {
+        TransformerEncoder enc = TransformerEncoder.of(TinyEncoders.randomState(TinyEncoders.spec(), 16),
+                DataType.DOUBLE, Set.of());
+        Batch batch = TinyEncoders.batch();
+        Dropout dropout = new Dropout(0.3, 0.4);
+        Pass withDropout = b -> enc.forward(b, dropout, 99);
+        INDArray dropped = withDropout.of(batch).logits();
+        assertEquals(dropped, withDropout.of(batch).logits(), "the same seed drops the same elements");
+        assertTrue(dropped.sub(enc.forward(batch).logits()).amaxNumber().doubleValue() > 1e-3, "something dropped");
+        assertTrue(dropped.sub(enc.forward(batch, dropout, 100).logits()).amaxNumber().doubleValue() > 1e-3,
+                "another seed drops other elements");
+        assertEquals(enc.forward(batch).logits(), enc.infer(batch).logits(), "inference drops nothing");
+        assertEquals(enc.forward(batch).logits(), enc.forward(batch, Dropout.NONE, 99).logits());
+        checkGradients(enc, batch, Set.of(), withDropout);
+    }
+
     /** A speech model: the convolutional front end's weights, through padded utterances, and the pooled head. */
     @Test
     void everyWeightGradientMatchesFiniteDifferencesInASpeechModel() {
@@ -155,11 +176,20 @@ class TransformerEncoderGradientTest {
         checkGradients(enc, TinyEncoders.batch(), gated);
     }
 
-    /** @param gated the matrices with gates set, whose gate gradients backward must return too */
     private static void checkGradients(TransformerEncoder enc, Batch batch, Set<String> gated) {
+        checkGradients(enc, batch, gated, enc::forward);
+    }
+
+    /** How a check runs the forward pass it differentiates. */
+    private interface Pass {
+        ForwardPass of(Batch batch);
+    }
+
+    /** @param gated the matrices with gates set, whose gate gradients backward must return too */
+    private static void checkGradients(TransformerEncoder enc, Batch batch, Set<String> gated, Pass forward) {
         Map<Integer, INDArray> probes = probes(enc, batch);
 
-        var pass = enc.forward(batch);
+        var pass = forward.of(batch);
         CrossEntropy.Result ce = CrossEntropy.of(pass.logits(), rowLabels(pass.logits(), batch), 1.0);
         Map<String, INDArray> grads = enc.backward(pass, ce.dLogits(), probes);
         Set<String> expected = new java.util.HashSet<>(enc.weights().keySet());
@@ -173,9 +203,9 @@ class TransformerEncoderGradientTest {
             for (long i = 0; i < n; i += Math.max(1, n / 40)) {
                 double original = w.getDouble(i);
                 w.putScalar(i, original + H);
-                double plus = loss(enc, batch, probes);
+                double plus = loss(forward.of(batch), batch, probes);
                 w.putScalar(i, original - H);
-                double minus = loss(enc, batch, probes);
+                double minus = loss(forward.of(batch), batch, probes);
                 w.putScalar(i, original);
                 double numeric = (plus - minus) / (2 * H);
                 double analytic = g.getDouble(i);
@@ -247,7 +277,10 @@ class TransformerEncoderGradientTest {
     }
 
     private static double loss(TransformerEncoder enc, Batch batch, Map<Integer, INDArray> probes) {
-        var pass = enc.forward(batch);
+        return loss(enc.forward(batch), batch, probes);
+    }
+
+    private static double loss(ForwardPass pass, Batch batch, Map<Integer, INDArray> probes) {
         double loss = CrossEntropy.of(pass.logits(), rowLabels(pass.logits(), batch), 1.0).lossSum();
         for (Map.Entry<Integer, INDArray> p : probes.entrySet()) {
             loss += pass.hiddenStates().get(p.getKey()).mul(p.getValue()).sumNumber().doubleValue();

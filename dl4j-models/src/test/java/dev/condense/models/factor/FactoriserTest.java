@@ -1,5 +1,6 @@
 package dev.condense.models.factor;
 
+import dev.condense.models.encoder.Batch;
 import dev.condense.models.encoder.TinyEncoders;
 import dev.condense.models.encoder.TransformerEncoder;
 import dev.condense.models.nn.Svd;
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -45,6 +47,101 @@ class FactoriserTest {
         assertEquals(0.0, Svd.of(w).truncate(3).reconstruct().sub(product).amaxNumber().doubleValue(), 1e-6);
         assertEquals(3 * (8 + 12), factorised.weights().get(ParameterNames.factorU(FFN_IN)).size()
                 + factorised.weights().get(ParameterNames.factorV(FFN_IN)).size());
+    }
+
+    /**
+     * In the basis of the outputs on the data: at full rank the model is unchanged; truncated, its output error on
+     * the data is the smallest of any rank-r matrix, so below that of the SVD of the weights at the same rank, while
+     * the SVD's error in the weights' own norm is the smaller one. The energies are the mean squared outputs.
+     */
+    @Test
+    void inTheOutputBasisTruncationLosesLeastOnTheData() {
+        ModelState dense = TinyEncoders.randomState(TinyEncoders.spec(), 45);
+        TransformerEncoder engine = TransformerEncoder.of(dense, DataType.DOUBLE, Set.of());
+        InputMoments moments = InputMoments.of(engine, List.of(TinyEncoders.batch()).iterator(), List.of(FFN_IN));
+
+        Factoriser.Factorised full = Factoriser.inOutputBasis(dense, Map.of(FFN_IN, 8), moments);
+        INDArray a = engine.forward(TinyEncoders.batch()).logits();
+        INDArray b = TransformerEncoder.of(full.model(), DataType.DOUBLE, Set.of()).forward(TinyEncoders.batch())
+                .logits();
+        assertEquals(0.0, a.sub(b).amaxNumber().doubleValue(), 1e-5, "full rank computes the dense model");
+
+        INDArray w = NdArrays.fromTensor(dense.weights().get(FFN_IN), DataType.DOUBLE);
+        INDArray x = realRows(engine.forward(TinyEncoders.batch()).linearInput(FFN_IN));
+        INDArray data = product(Factoriser.inOutputBasis(dense, Map.of(FFN_IN, 3), moments).model());
+        INDArray weightSvd = product(Factoriser.factorise(dense, Map.of(FFN_IN, 3)));
+        double dataError = x.mmul(w.sub(data)).norm2Number().doubleValue();
+        double svdError = x.mmul(w.sub(weightSvd)).norm2Number().doubleValue();
+        assertTrue(dataError < 0.9 * svdError, "output error " + dataError + " against the SVD's " + svdError);
+        assertTrue(w.sub(weightSvd).norm2Number().doubleValue() < w.sub(data).norm2Number().doubleValue());
+
+        double[] energy = full.energies().get(FFN_IN);
+        INDArray outputs = x.mmul(w);
+        double meanSquare = outputs.mul(outputs).sumNumber().doubleValue() / x.rows();
+        assertEquals(meanSquare, java.util.Arrays.stream(energy).sum(), 1e-6 * meanSquare);
+        for (int i = 1; i < energy.length; i++) {
+            assertTrue(energy[i] <= energy[i - 1], "energies descend");
+        }
+    }
+
+    /** A wide matrix's output directions, found on its input side, are the eigenvectors of Wᵀ·S·W. */
+    @Test
+    void theInputSideDecompositionOfAWideMatrixIsTheOutputSides() {
+        org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(3);
+        INDArray w = org.nd4j.linalg.factory.Nd4j.randn(DataType.DOUBLE, 5, 9);
+        INDArray x = org.nd4j.linalg.factory.Nd4j.randn(DataType.DOUBLE, 40, 5);
+        INDArray moment = x.transpose().mmul(x).divi(40);
+        Svd wide = Factoriser.outputDirections(w, moment);
+        Svd direct = Svd.of(w.transpose().mmul(moment).mmul(w));
+        assertEquals(5, wide.rank());
+        for (int i = 0; i < 5; i++) {
+            assertEquals(direct.s().getDouble(i), wide.s().getDouble(i), 1e-9 * direct.s().getDouble(0));
+            // eigenvectors up to sign
+            double cosine = Math.abs(direct.vt().getRow(i).mul(wide.vt().getRow(i)).sumNumber().doubleValue());
+            assertEquals(1.0, cosine, 1e-9, "direction " + i);
+        }
+        INDArray q = wide.vt().transpose();
+        assertEquals(0.0, w.mmul(q).mmul(q.transpose()).sub(w).amaxNumber().doubleValue(), 1e-9,
+                "the five directions span W's rows");
+    }
+
+    /** The moments count real tokens only, and two halves of the data add up to the whole. */
+    @Test
+    void inputMomentsSumTheRealTokensAndMerge() {
+        ModelState dense = TinyEncoders.randomState(TinyEncoders.spec(), 46);
+        TransformerEncoder engine = TransformerEncoder.of(dense, DataType.DOUBLE, Set.of());
+        Batch batch = TinyEncoders.batch();
+        String query = ParameterNames.query(1, "weight");
+        InputMoments moments = InputMoments.of(engine, List.of(batch).iterator(), List.of(FFN_IN, query));
+        assertEquals(batch.tokens(), moments.tokens());
+        INDArray x = realRows(engine.forward(batch).linearInput(query));
+        INDArray expected = x.transpose().mmul(x).divi(x.rows());
+        assertEquals(0.0, expected.sub(moments.secondMoment(query)).amaxNumber().doubleValue(), 1e-6);
+
+        InputMoments twice = moments.merge(InputMoments.of(engine, List.of(batch).iterator(), List.of(FFN_IN, query)));
+        assertEquals(2L * batch.tokens(), twice.tokens());
+        assertEquals(0.0, moments.secondMoment(FFN_IN).sub(twice.secondMoment(FFN_IN)).amaxNumber().doubleValue(),
+                1e-6);
+        assertEquals(moments, InputMoments.none().merge(moments));
+        assertThrows(IllegalArgumentException.class, () -> moments.merge(
+                InputMoments.of(engine, List.of(batch).iterator(), List.of(FFN_IN))));
+    }
+
+    /** The rows of a [batch·length, in] activation that belong to real tokens of the tiny batch. */
+    private static INDArray realRows(INDArray x) {
+        float[] mask = TinyEncoders.batch().mask();
+        List<Integer> real = new java.util.ArrayList<>();
+        for (int i = 0; i < mask.length; i++) {
+            if (mask[i] > 0) {
+                real.add(i);
+            }
+        }
+        return x.getRows(real.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    private static INDArray product(ModelState factorised) {
+        return NdArrays.fromTensor(factorised.weights().get(ParameterNames.factorU(FFN_IN)), DataType.DOUBLE)
+                .mmul(NdArrays.fromTensor(factorised.weights().get(ParameterNames.factorV(FFN_IN)), DataType.DOUBLE));
     }
 
     /**

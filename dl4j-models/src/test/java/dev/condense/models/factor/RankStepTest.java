@@ -6,6 +6,7 @@ import dev.condense.models.encoder.TransformerEncoder;
 import dev.condense.models.state.EncoderSpec;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.state.ParameterNames;
+import dev.condense.models.state.TensorMap;
 import dev.condense.models.train.LearningRateSchedule;
 import dev.condense.models.train.LocalTrainer;
 import dev.condense.models.train.Objective;
@@ -51,6 +52,36 @@ class RankStepTest {
             }
         }
         return new RankBudget(matrices, reference, TARGET, HardConcrete.DEFAULT);
+    }
+
+    /**
+     * Warm-started gates follow the spectrum: the direction at the uniform rank (80% of an 8×12 matrix's values:
+     * rank 3 of 8) starts at the initial log α, stronger ones above it, weaker ones below, clipped; slope 0 is the
+     * flat start.
+     */
+    @Test
+    void warmStartedGatesFollowEachDirectionsEnergy() {
+        ModelState model = factorised();
+        RankBudget forty = budget(model);
+        RankBudget budget = new RankBudget(forty.matrices(), forty.referenceValues(), 0.8, forty.gates());
+        Map<String, double[]> energies = new TreeMap<>();
+        double[] spectrum = {1e6, 100, 10, 4, 2, 1, 0.5, 0};
+        budget.matrices().forEach(m -> energies.put(m.weight(), spectrum));
+        TensorMap warm = RankStep.initialExtras(model.spec(), budget, 3.0, energies, 1.0);
+        int k = Factoriser.rankForParameterFraction(8, 12, 0.8);
+        assertEquals(3, k);
+        for (RankBudget.Matrix m : budget.matrices()) {
+            float[] la = warm.get(RankStep.LOG_ALPHA_PREFIX + m.weight()).data();
+            assertEquals(3.0, la[k - 1], 1e-6, "the uniform rank's direction starts where flat gates would");
+            assertEquals(3.0 + Math.log(spectrum[k] / spectrum[k - 1]), la[k], 1e-5);
+            assertEquals(RankStep.WARM_START_BOUND, la[0], 0.0, "clipped above");
+            assertEquals(-RankStep.WARM_START_BOUND, la[7], 0.0, "clipped below, even at zero energy");
+            for (int i = 1; i < la.length; i++) {
+                assertTrue(la[i] <= la[i - 1]);
+            }
+        }
+        TensorMap flat = RankStep.initialExtras(model.spec(), budget, 3.0, energies, 0);
+        assertEquals(0.0, TinyEncoders.maxDiff(flat, RankStep.initialExtras(model.spec(), budget, 3.0)));
     }
 
     @Test

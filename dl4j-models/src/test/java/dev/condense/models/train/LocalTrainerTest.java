@@ -1,6 +1,7 @@
 package dev.condense.models.train;
 
 import dev.condense.models.encoder.Batch;
+import dev.condense.models.encoder.Dropout;
 import dev.condense.models.encoder.TinyEncoders;
 import dev.condense.models.encoder.TransformerEncoder;
 import dev.condense.models.eval.Evaluator;
@@ -46,6 +47,30 @@ class LocalTrainerTest {
         assertEquals(0.0, TinyEncoders.maxDiff(one.state().model().weights(), two.state().model().weights()));
         assertEquals(one.lossSum(), two.lossSum());
         assertEquals(3, one.state().step());
+    }
+
+    /**
+     * A step's dropout masks follow from its step number and batch: the same run repeats bit for bit, a run resumed
+     * from its returned state takes the steps a long run takes, and the masks change what is learned.
+     */
+    @Test
+    void dropoutRepeatsExactlyAcrossRunsAndResumes() {
+        TrainingState start = TrainingState.start(TinyEncoders.randomState(TinyEncoders.spec(), 4), Set.of());
+        Batch b = TinyEncoders.batch();
+        OptimizerSettings dropping = new OptimizerSettings(new LearningRateSchedule(1e-2, 2, 20), 0.9, 0.999, 1e-8,
+                0.01, 1.0, Set.of(), List.of(), new Dropout(0.2, 0.2));
+        ReplicaResult one = new LocalTrainer(dropping).train(start, Collections.nCopies(4, b).iterator(), 4);
+        ReplicaResult two = new LocalTrainer(dropping).train(start, Collections.nCopies(4, b).iterator(), 4);
+        assertEquals(0.0, TinyEncoders.maxDiff(one.state().model().weights(), two.state().model().weights()));
+        assertEquals(one.lossSum(), two.lossSum());
+
+        ReplicaResult half = new LocalTrainer(dropping).train(start, Collections.nCopies(2, b).iterator(), 2);
+        ReplicaResult resumed = new LocalTrainer(dropping).train(half.state(), Collections.nCopies(2, b).iterator(),
+                2);
+        assertEquals(0.0, TinyEncoders.maxDiff(one.state().model().weights(), resumed.state().model().weights()));
+
+        ReplicaResult plain = new LocalTrainer(settings()).train(start, Collections.nCopies(4, b).iterator(), 4);
+        assertTrue(TinyEncoders.maxDiff(one.state().model().weights(), plain.state().model().weights()) > 1e-4);
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.condense.spark.pipeline;
 import dev.condense.models.distill.DistillSettings;
 import dev.condense.models.distill.DistillationObjective;
 import dev.condense.models.eval.ClassificationMetrics;
+import dev.condense.models.factor.InputMoments;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.train.LocalTrainer;
 import dev.condense.models.train.Objective;
@@ -11,6 +12,7 @@ import dev.condense.models.train.StepHook;
 import dev.condense.models.train.TrainingState;
 import dev.condense.spark.data.TaskData;
 import dev.condense.spark.eval.DistributedEvaluator;
+import dev.condense.spark.eval.DistributedMoments;
 import dev.condense.spark.io.Checkpoints;
 import dev.condense.spark.run.MetricsJson;
 import dev.condense.spark.run.ModelStore;
@@ -88,6 +90,12 @@ final class DistilledTraining {
 
     long trainExamples() {
         return train.count();
+    }
+
+    /** The second moments of {@code weights}' inputs in {@code model}, over about {@code examples} training rows. */
+    InputMoments inputMoments(ModelState model, List<String> weights, int examples) {
+        return DistributedMoments.of(sc, model, train.examples(), weights, examples, s.evaluate().batchSize(),
+                s.spark().threadsPerTask());
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.condense.models.distill.DistillSettings;
 import dev.condense.models.distill.DistillationObjective;
 import dev.condense.models.eval.ClassificationMetrics;
 import dev.condense.models.factor.Factoriser;
+import dev.condense.models.factor.InputMoments;
 import dev.condense.models.factor.RankBudget;
 import dev.condense.models.factor.RankStep;
 import dev.condense.models.shrink.FlopCount;
@@ -29,8 +30,9 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * {@code factorise}: learned ranks. Each selected encoder matrix of the (shrunk) model becomes the factors of its
- * full SVD with a hard-concrete gate per direction; the factors and gates train over Spark rounds under
+ * {@code factorise}: learned ranks. Each selected encoder matrix of the (shrunk) model becomes full-rank factors in
+ * the configured basis (its outputs' directions on the training data, or its singular vectors) with a hard-concrete
+ * gate per direction, warm-started from the direction's energy; the factors and gates train over Spark rounds under
  * distillation from the teacher while an L0 budget brings the expected kept values to the target; then the closed
  * directions are cut ({@link Factoriser#applyGates}) and the model is saved to {@code <run>/factorised}, evaluated,
  * and described in its {@code metrics.json}.
@@ -65,12 +67,15 @@ public final class FactoriseJob {
                     + "layer distillation needs the student's hidden size (" + model.spec().hidden() + ") to equal "
                     + "the teacher's (" + teacher.spec().hidden() + "); set distill.gamma = 0");
         }
-        ModelState gated = Factoriser.factorise(model, Factoriser.fullRanks(model.spec(), f.kinds()));
-        RankBudget budget = budget(gated.spec(), f, ParameterCount.of(teacher).encoderMatrixValues());
+        Map<String, Integer> fullRanks = Factoriser.fullRanks(model.spec(), f.kinds());
+        RankBudget budget = budget(Factoriser.withRanks(model.spec(), fullRanks), f,
+                ParameterCount.of(teacher).encoderMatrixValues());
 
         CondenseSettings.Training t = f.training();
         DistilledTraining training = new DistilledTraining(sc, s, data, STAGE, IDENTITY, teacherPath, teacher);
         ClassificationMetrics teacherMetrics = training.teacherMetrics();
+        Factoriser.Factorised factorised = factorise(model, fullRanks, f, training, log);
+        ModelState gated = factorised.model();
         log.accept(String.format("factorise: %s, %d gated matrices, target %.3f of the teacher's %,d encoder-matrix "
                         + "values (%.4f of them through the gates); teacher %s at %.4f", input,
                 budget.matrices().size(), f.target(), budget.referenceValues(), budget.target(), teacherPath,
@@ -78,7 +83,8 @@ public final class FactoriseJob {
 
         TrainingState initial = TrainingState.start(gated, t.frozen())
                 .withExtra(DistillationObjective.initialExtras(gated.spec(), distill))
-                .withExtra(RankStep.initialExtras(gated.spec(), budget, f.initialLogAlpha()));
+                .withExtra(RankStep.initialExtras(gated.spec(), budget, f.initialLogAlpha(), factorised.energies(),
+                        f.warmStartSlope()));
         OptimizerSettings optimizer = t.optimizer().withGroups(RankStep.parameterGroups(f.gateLearningRateScale(),
                 f.multiplierLearningRate()));
         double initialShare = budget.expectedShare(RankStep.logAlpha(initial.extra(), budget));
@@ -108,6 +114,7 @@ public final class FactoriseJob {
         json.put("teacher_encoder_matrix_values", budget.referenceValues());
         json.put("encoder_matrix_share_of_teacher", (double) counts.encoderMatrixValues() / budget.referenceValues());
         json.put("target", f.target());
+        json.put("basis", f.basis().key());
         json.put("forward_flops_128_tokens", FlopCount.of(result, MetricsJson.FLOP_LENGTH).total());
         json.put("parameters", counts.total());
         json.put("ranks", result.spec().ranks());
@@ -118,6 +125,21 @@ public final class FactoriseJob {
                 100 * (metrics.accuracy() - teacherMetrics.accuracy()), counts.encoderMatrixValues(),
                 100.0 * counts.encoderMatrixValues() / budget.referenceValues(), output));
         return metrics;
+    }
+
+    /** The model at full rank in the configured basis, with each direction's energy for the gates' warm start. */
+    private static Factoriser.Factorised factorise(ModelState model, Map<String, Integer> fullRanks,
+                                                   CondenseSettings.Factorise f, DistilledTraining training,
+                                                   Consumer<String> log) {
+        if (f.basis() == CondenseSettings.Basis.WEIGHTS) {
+            return Factoriser.inWeightBasis(model, fullRanks);
+        }
+        long start = System.nanoTime();
+        InputMoments moments = training.inputMoments(model, List.copyOf(fullRanks.keySet()), f.basisExamples());
+        Factoriser.Factorised factorised = Factoriser.inOutputBasis(model, fullRanks, moments);
+        log.accept(String.format("factorise: output basis of %d matrices from %,d tokens of at most %,d training examples "
+                + "(%.0f s)", fullRanks.size(), moments.tokens(), f.basisExamples(), (System.nanoTime() - start) / 1e9));
+        return factorised;
     }
 
     /** The budget of {@link RankBudget#over}, its refusal reported as the setting that asked for it. */

@@ -4,11 +4,13 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
+import com.esotericsoftware.kryo.serializers.JavaSerializer;
 import dev.condense.models.encoder.Example;
 import dev.condense.models.encoder.ModelInput;
 import dev.condense.models.eval.ClassificationMetrics;
 import dev.condense.models.eval.ErrorRate;
 import dev.condense.models.eval.TranscriptionMetrics;
+import dev.condense.models.factor.InputMoments;
 import dev.condense.models.speech.Utterance;
 import dev.condense.models.text.Encoding;
 import dev.condense.spark.data.Clip;
@@ -35,6 +37,8 @@ public final class CondenseKryoRegistrator implements KryoRegistrator {
         kryo.register(ClassificationMetrics.class, new MetricsSerializer());
         kryo.register(TranscriptionMetrics.class, new TranscriptionMetricsSerializer());
         kryo.register(dev.condense.spark.data.RowErrors.class);
+        // one per task and stage run, a few megabytes of float arrays: Java's own form is as compact
+        kryo.register(InputMoments.class, new JavaSerializer());
         kryo.register(byte[].class);
         kryo.register(int[].class);
         kryo.register(long[].class);

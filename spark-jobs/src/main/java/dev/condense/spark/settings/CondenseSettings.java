@@ -1,6 +1,7 @@
 package dev.condense.spark.settings;
 
 import dev.condense.models.distill.DistillSettings;
+import dev.condense.models.encoder.Dropout;
 import dev.condense.models.export.Operators;
 import dev.condense.models.export.Precision;
 import dev.condense.models.factor.Factoriser;
@@ -182,10 +183,11 @@ public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, 
             implements Serializable {
     }
 
-    /** A training stage's loop and optimizer ({@code finetune}, {@code prune.training}). */
+    /** A training stage's loop, optimizer and dropout ({@code finetune}, {@code prune.training}). */
     public record Training(int rounds, int localSteps, int batchSize, double learningRate, double warmupFraction,
                            double weightDecay, double maxGradNorm, double adamBeta1, double adamBeta2,
-                           double adamEpsilon, Set<String> frozen, long seed) implements Serializable {
+                           double adamEpsilon, Set<String> frozen, Dropout dropout, long seed)
+            implements Serializable {
 
         public long totalSteps() {
             return (long) rounds * localSteps;
@@ -195,7 +197,7 @@ public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, 
         public OptimizerSettings optimizer() {
             long warmup = Math.round(warmupFraction * totalSteps());
             return new OptimizerSettings(new LearningRateSchedule(learningRate, warmup, totalSteps()), adamBeta1,
-                    adamBeta2, adamEpsilon, weightDecay, maxGradNorm, frozen);
+                    adamBeta2, adamEpsilon, weightDecay, maxGradNorm, frozen, List.of(), dropout);
         }
     }
 
@@ -258,11 +260,28 @@ public record CondenseSettings(Run run, Pipeline pipeline, SparkSettings spark, 
      * @param multiplierLearningRate the budget's multipliers' constant learning rate
      * @param targetWarmupFraction  the share of the training steps over which the target falls from the initial
      *                              expected share to {@code target}
+     * @param basis                 the directions the gates choose among
+     * @param basisExamples         how many training examples estimate the inputs' moments for the output basis
+     * @param warmStartSlope        how strongly a direction's energy sets its gate's initial log α (0: not at all)
      */
     public record Factorise(String model, String teacher, Set<MatrixKind> kinds,
                             double target, double initialLogAlpha, double gateLearningRateScale,
-                            double multiplierLearningRate, double targetWarmupFraction, Training training)
+                            double multiplierLearningRate, double targetWarmupFraction, Basis basis,
+                            int basisExamples, double warmStartSlope, Training training)
             implements Serializable {
+    }
+
+    /**
+     * The directions learned ranks keep or drop: the singular vectors of each matrix ({@code WEIGHTS}), or the
+     * directions of its outputs on the training data, largest output energy first ({@code OUTPUTS}, see
+     * {@link dev.condense.models.factor.Factoriser#inOutputBasis}).
+     */
+    public enum Basis {
+        WEIGHTS, OUTPUTS;
+
+        public String key() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 
     /**

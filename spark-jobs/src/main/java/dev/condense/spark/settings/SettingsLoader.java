@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
+import dev.condense.models.encoder.Dropout;
 import dev.condense.models.eval.EditDistance;
 import dev.condense.models.export.Operators;
 import dev.condense.models.export.Precision;
@@ -224,6 +225,8 @@ public final class SettingsLoader {
         return new CondenseSettings.Factorise(r.string("model"), r.string("teacher"), kinds, target,
                 r.inRange("initial-log-alpha", -20, 20, true), r.positive("gate-learning-rate-scale"),
                 r.positive("multiplier-learning-rate"), r.inRange("target-warmup-fraction", 0, 1, true),
+                CondenseSettings.Basis.valueOf(r.oneOf("basis", Set.of("weights", "outputs")).toUpperCase(Locale.ROOT)),
+                r.intAtLeast("basis-examples", 1), r.inRange("warm-start-slope", 0, 10, true),
                 training(r.at("training")));
     }
 
@@ -281,7 +284,11 @@ public final class SettingsLoader {
                 r.inRange("warmup-fraction", 0, 1, true), r.inRange("weight-decay", 0, 1, true),
                 r.inRange("max-grad-norm", 0, Double.MAX_VALUE, true), r.inRange("adam-beta1", 0, 1, false),
                 r.inRange("adam-beta2", 0, 1, false), r.positive("adam-epsilon"), Set.copyOf(r.strings("frozen")),
-                r.longValue("seed"));
+                dropout(r.at("dropout")), r.longValue("seed"));
+    }
+
+    private static Dropout dropout(SettingsReader r) {
+        return new Dropout(r.inRange("hidden", 0, 1, false), r.inRange("attention", 0, 1, false));
     }
 
     static String nonEmpty(SettingsReader r, String key) {

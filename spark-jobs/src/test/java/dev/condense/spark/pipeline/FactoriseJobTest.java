@@ -52,9 +52,13 @@ class FactoriseJobTest {
         return SettingsLoader.load("", "test", all);
     }
 
+    /** The default basis: the FFN matrices' output directions, from the moments of the training rows' inputs. */
     @Test
     void gatedFactorsTrainUnderTheBudgetAndTheCutModelIsSavedWithItsRanks() throws Exception {
-        FactoriseJob.run(sc, settings("f", "factorise.target=0.6"), line -> { });
+        List<String> log = new ArrayList<>();
+        FactoriseJob.run(sc, settings("f", "factorise.target=0.6", "factorise.basis-examples=40"), log::add);
+        assertTrue(log.stream().anyMatch(line -> line.startsWith("factorise: output basis of 12 matrices from ")
+                && line.contains(" of at most 40 training examples")), String.join("\n", log));
         Path out = dir.resolve("runs/f/factorised");
         ModelState saved = ModelStore.load(sc.hadoopConfiguration(), out.toString());
         assertEquals(12, saved.spec().ranks().size(), "every FFN matrix is factorised");
@@ -64,6 +68,7 @@ class FactoriseJobTest {
         assertEquals(10_616_832L, m.get("teacher_encoder_matrix_values").asLong());
         assertEquals(384, m.get("full_ranks").get("layer.0.ffn.in.weight").asInt());
         assertEquals(32, m.get("examples").asInt());
+        assertEquals("outputs", m.get("basis").asText());
     }
 
     @Test

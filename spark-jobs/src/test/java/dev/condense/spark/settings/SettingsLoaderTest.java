@@ -1,5 +1,6 @@
 package dev.condense.spark.settings;
 
+import dev.condense.models.encoder.Dropout;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -57,6 +58,13 @@ class SettingsLoaderTest {
         assertEquals(2e-4, s.prune().training().learningRate());
         assertEquals(3e-5, s.finetune().learningRate());
         assertEquals(defaults.prune().training().rounds(), s.prune().training().rounds());
+
+        // dropout is part of the optimizer settings the stages inherit
+        assertEquals(Dropout.NONE, defaults.prune().training().dropout());
+        CondenseSettings dropping = SettingsLoader.load("", "t", List.of("finetune.dropout.hidden=0.1",
+                "finetune.dropout.attention=0.05"));
+        assertEquals(new Dropout(0.1, 0.05), dropping.prune().training().optimizer().dropout());
+        assertEquals(new Dropout(0.1, 0.05), dropping.factorise().training().dropout());
 
         // a stage's length stays its own: prune's schedule counts its steps, whatever finetune's length
         CondenseSettings shortTeacher = SettingsLoader.load("", "t", List.of("finetune.local-steps=2",
@@ -135,6 +143,9 @@ class SettingsLoaderTest {
         SettingsException beta = assertThrows(SettingsException.class,
                 () -> SettingsLoader.load("", "t", List.of("finetune.adam-beta2=1.0")));
         assertTrue(beta.getMessage().contains("condense.finetune.adam-beta2"), beta.getMessage());
+        SettingsException dropout = assertThrows(SettingsException.class,
+                () -> SettingsLoader.load("", "t", List.of("prune.training.dropout.attention=1")));
+        assertTrue(dropout.getMessage().contains("condense.prune.training.dropout.attention"), dropout.getMessage());
         SettingsException rows = assertThrows(SettingsException.class,
                 () -> SettingsLoader.load("", "t", List.of("data.bad-rows=ignore")));
         assertTrue(rows.getMessage().contains("one of"), rows.getMessage());
