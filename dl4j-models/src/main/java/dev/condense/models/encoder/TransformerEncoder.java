@@ -333,7 +333,7 @@ public final class TransformerEncoder implements Encoder {
      * dropout masks outside the layers (null where none was drawn) and the classifier's input as it was dropped.
      */
     private record Activations(List<EncoderLayer.Cache> caches, INDArray embeddingDropout, INDArray headInput,
-                           INDArray headDropout) {
+                               INDArray headDropout) {
     }
 
     /** This engine's forward pass: public outputs plus the caches its backward pass reads. */

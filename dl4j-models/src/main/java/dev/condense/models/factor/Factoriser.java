@@ -16,6 +16,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.indexing.conditions.Conditions;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -116,9 +117,9 @@ public final class Factoriser {
      * S = E[x·xᵀ] the second moment of matrix W's inputs, the rank-r matrix closest to W in output error
      * E‖x·W − x·W'‖² is W·Q·Qᵀ, Q the top r eigenvectors of Wᵀ·S·W (the directions of most output energy). The factors
      * are W·Q and Qᵀ, each direction's scale split evenly between them as {@link Svd#balancedFactors} does, and the
-     * energies are the eigenvalues. At full rank (min(in, out)) the model computes what it computed before wherever
-     * its inputs are, whatever S; truncated, it drops the directions its outputs use least, where the SVD of W drops
-     * those of smallest singular value whether the data excites them or not.
+     * energies are the eigenvalues. At full rank (min(in, out)) the model computes what it computed before on every
+     * input the data spans (on every input, when S has full rank); truncated, it drops the directions its outputs
+     * use least, where the SVD of W drops those of smallest singular value whether the data excites them or not.
      */
     public static Factorised inOutputBasis(ModelState model, Map<String, Integer> ranks, InputMoments moments) {
         Map<String, double[]> energies = new TreeMap<>();
@@ -128,9 +129,9 @@ public final class Factoriser {
                 throw new IllegalArgumentException("rank " + rank + " of '" + name + "' is outside 1.."
                         + Math.min(w.rows(), w.columns()));
             }
-            Svd directions = outputDirections(w, moments.secondMoment(name));
-            energies.put(name, directions.s().get(NDArrayIndex.interval(0, rank)).toDoubleVector());
-            INDArray q = directions.vt().get(NDArrayIndex.interval(0, rank), NDArrayIndex.all()).transpose();
+            OutputDirections directions = outputDirections(w, moments.secondMoment(name));
+            energies.put(name, Arrays.copyOf(directions.energies(), rank));
+            INDArray q = directions.vectors().get(NDArrayIndex.all(), NDArrayIndex.interval(0, rank));
             INDArray projected = w.mmul(q);
             INDArray scale = Transforms.sqrt(projected.norm2(0), true);
             BooleanIndexing.replaceWhere(scale, 1.0, Conditions.equals(0.0));
@@ -141,17 +142,23 @@ public final class Factoriser {
     }
 
     /**
-     * The eigendecomposition of Wᵀ·S·W, the outputs' second moment: its top min(in, out) eigenvectors as the rows
-     * of {@code vt} and their eigenvalues, descending, as {@code s} ({@code u} is not used). Symmetric and positive
-     * semi-definite, so its SVD is its eigendecomposition. A wide W (more outputs than inputs, as an FFN's first
+     * The top min(in, out) eigenvectors of Wᵀ·S·W, the outputs' second moment, as the columns of {@code vectors}
+     * [out, min(in, out)], with their eigenvalues, descending.
+     */
+    record OutputDirections(INDArray vectors, double[] energies) {
+    }
+
+    /**
+     * The eigendecomposition of Wᵀ·S·W: symmetric and positive semi-definite, so its SVD is its eigendecomposition. A wide W (more outputs than inputs, as an FFN's first
      * matrix) is decomposed on its input side instead: with B = S^½·W, the eigenvectors P of B·Bᵀ ([in, in]) give
      * those of BᵀB = Wᵀ·S·W as Bᵀ·P·Λ^-½, at the cost of three in×in decompositions rather than one out×out (0.3 s
      * against 25 s for MiniLM's 384 → 1536).
      */
-    static Svd outputDirections(INDArray w, INDArray secondMoment) {
+    static OutputDirections outputDirections(INDArray w, INDArray secondMoment) {
         if (w.columns() <= w.rows()) {
             INDArray energy = w.transpose().mmul(secondMoment).mmul(w);
-            return Svd.of(energy.add(energy.transpose()).muli(0.5));
+            Svd eigen = Svd.of(energy.add(energy.transpose()).muli(0.5));
+            return new OutputDirections(eigen.vt().transpose(), eigen.s().toDoubleVector());
         }
         Svd moment = Svd.of(secondMoment.add(secondMoment.transpose()).muli(0.5));
         INDArray root = moment.u().mulRowVector(Transforms.sqrt(moment.s(), true)).mmul(moment.u().transpose());
@@ -165,7 +172,7 @@ public final class Factoriser {
             inverseRoot[i] = energies[i] > 1e-12 * energies[0] ? 1 / Math.sqrt(energies[i]) : 0;
         }
         INDArray q = b.transpose().mmul(inputSide.u()).mulRowVector(Nd4j.createFromArray(inverseRoot));
-        return new Svd(null, inputSide.s(), q.transpose().dup('c'));
+        return new OutputDirections(q, energies);
     }
 
     /**

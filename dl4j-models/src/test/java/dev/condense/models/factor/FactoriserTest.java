@@ -10,7 +10,10 @@ import dev.condense.models.state.ParameterNames;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -78,7 +81,7 @@ class FactoriserTest {
         double[] energy = full.energies().get(FFN_IN);
         INDArray outputs = x.mmul(w);
         double meanSquare = outputs.mul(outputs).sumNumber().doubleValue() / x.rows();
-        assertEquals(meanSquare, java.util.Arrays.stream(energy).sum(), 1e-6 * meanSquare);
+        assertEquals(meanSquare, Arrays.stream(energy).sum(), 1e-6 * meanSquare);
         for (int i = 1; i < energy.length; i++) {
             assertTrue(energy[i] <= energy[i - 1], "energies descend");
         }
@@ -87,20 +90,20 @@ class FactoriserTest {
     /** A wide matrix's output directions, found on its input side, are the eigenvectors of Wᵀ·S·W. */
     @Test
     void theInputSideDecompositionOfAWideMatrixIsTheOutputSides() {
-        org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(3);
-        INDArray w = org.nd4j.linalg.factory.Nd4j.randn(DataType.DOUBLE, 5, 9);
-        INDArray x = org.nd4j.linalg.factory.Nd4j.randn(DataType.DOUBLE, 40, 5);
+        Nd4j.getRandom().setSeed(3);
+        INDArray w = Nd4j.randn(DataType.DOUBLE, 5, 9);
+        INDArray x = Nd4j.randn(DataType.DOUBLE, 40, 5);
         INDArray moment = x.transpose().mmul(x).divi(40);
-        Svd wide = Factoriser.outputDirections(w, moment);
+        Factoriser.OutputDirections wide = Factoriser.outputDirections(w, moment);
         Svd direct = Svd.of(w.transpose().mmul(moment).mmul(w));
-        assertEquals(5, wide.rank());
+        assertEquals(List.of(9, 5), List.of(wide.vectors().rows(), wide.vectors().columns()));
         for (int i = 0; i < 5; i++) {
-            assertEquals(direct.s().getDouble(i), wide.s().getDouble(i), 1e-9 * direct.s().getDouble(0));
+            assertEquals(direct.s().getDouble(i), wide.energies()[i], 1e-9 * direct.s().getDouble(0));
             // eigenvectors up to sign
-            double cosine = Math.abs(direct.vt().getRow(i).mul(wide.vt().getRow(i)).sumNumber().doubleValue());
+            double cosine = Math.abs(direct.vt().getRow(i).mul(wide.vectors().getColumn(i)).sumNumber().doubleValue());
             assertEquals(1.0, cosine, 1e-9, "direction " + i);
         }
-        INDArray q = wide.vt().transpose();
+        INDArray q = wide.vectors();
         assertEquals(0.0, w.mmul(q).mmul(q.transpose()).sub(w).amaxNumber().doubleValue(), 1e-9,
                 "the five directions span W's rows");
     }
@@ -130,7 +133,7 @@ class FactoriserTest {
     /** The rows of a [batch·length, in] activation that belong to real tokens of the tiny batch. */
     private static INDArray realRows(INDArray x) {
         float[] mask = TinyEncoders.batch().mask();
-        List<Integer> real = new java.util.ArrayList<>();
+        List<Integer> real = new ArrayList<>();
         for (int i = 0; i < mask.length; i++) {
             if (mask[i] > 0) {
                 real.add(i);
