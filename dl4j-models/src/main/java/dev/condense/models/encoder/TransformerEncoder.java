@@ -156,12 +156,12 @@ public final class TransformerEncoder implements Encoder {
     }
 
     @Override
-    public Pass forward(Batch batch) {
+    public EncoderPass forward(Batch batch) {
         return forward(batch, true, Dropout.Masks.NONE);
     }
 
     @Override
-    public Pass forward(Batch batch, Dropout dropout, long seed) {
+    public EncoderPass forward(Batch batch, Dropout dropout, long seed) {
         return forward(batch, true, dropout.isOff() ? Dropout.Masks.NONE : dropout.masks(seed, dtype()));
     }
 
@@ -171,11 +171,11 @@ public final class TransformerEncoder implements Encoder {
      * a backward pass reads. {@link #backward} refuses it.
      */
     @Override
-    public Pass infer(Batch batch) {
+    public EncoderPass infer(Batch batch) {
         return forward(batch, false, Dropout.Masks.NONE);
     }
 
-    private Pass forward(Batch batch, boolean differentiable, Dropout.Masks dropout) {
+    private EncoderPass forward(Batch batch, boolean differentiable, Dropout.Masks dropout) {
         DataType dtype = dtype();
         int b = batch.size();
         int len = batch.length();
@@ -214,15 +214,15 @@ public final class TransformerEncoder implements Encoder {
             headInput = headInput.mul(headDropout);
         }
         INDArray logits = Linear.forward(headInput, weights.get(CLASSIFIER_WEIGHT), weights.get(CLASSIFIER_BIAS));
-        return new Pass(batch, logits, hidden, pooled, pooling, inputs, embNorm,
-                differentiable ? new Activations(caches, embeddingDropout, headInput, headDropout) : null);
+        return new EncoderPass(batch, logits, hidden, pooled, pooling, inputs, embNorm,
+                differentiable ? new EncoderPass.Activations(caches, embeddingDropout, headInput, headDropout) : null);
     }
 
     @Override
     public Map<String, INDArray> backward(ForwardPass forwardPass, INDArray dLogits,
                                           Map<Integer, INDArray> dHiddenExtra) {
-        Pass pass = (Pass) forwardPass;
-        if (pass.activations == null) {
+        EncoderPass pass = (EncoderPass) forwardPass;
+        if (pass.activations() == null) {
             throw new IllegalArgumentException("this pass came from infer(), which keeps no activations: "
                     + "differentiate a pass from forward()");
         }
@@ -231,13 +231,13 @@ public final class TransformerEncoder implements Encoder {
         Function<String, INDArray> grad = name -> frozen.contains(name) ? null
                 : grads.computeIfAbsent(name, n -> gradientBuffer(n).assign(0));
 
-        Activations activations = pass.activations;
+        EncoderPass.Activations activations = pass.activations();
         INDArray dHeadInput = Linear.backward(activations.headInput(), weights.get(CLASSIFIER_WEIGHT), dLogits,
                 grad.apply(CLASSIFIER_WEIGHT), grad.apply(CLASSIFIER_BIAS), true);
         if (activations.headDropout() != null) {
             dHeadInput.muli(activations.headDropout());
         }
-        INDArray dx = perPosition() ? dHeadInput : Nd4j.gemm(pass.pooling, dHeadInput, true, false);
+        INDArray dx = perPosition() ? dHeadInput : Nd4j.gemm(pass.pooling(), dHeadInput, true, false);
         for (int l = layers.size() - 1; l >= 0; l--) {
             addExtra(dx, dHiddenExtra, l + 1);
             EncoderLayer layer = layers.get(l);
@@ -250,9 +250,9 @@ public final class TransformerEncoder implements Encoder {
         if (activations.embeddingDropout() != null) {
             dx.muli(activations.embeddingDropout());
         }
-        INDArray dEmbedded = LayerNorm.backward(pass.embNorm, dx, weights.get(EMBEDDING_NORM_GAMMA),
+        INDArray dEmbedded = LayerNorm.backward(pass.embNorm(), dx, weights.get(EMBEDDING_NORM_GAMMA),
                 grad.apply(EMBEDDING_NORM_GAMMA), grad.apply(EMBEDDING_NORM_BETA));
-        input.backward(pass.inputs, batch, dEmbedded, grad);
+        input.backward(pass.inputs(), batch, dEmbedded, grad);
         positionGradients(batch, dEmbedded, grad);
         return grads;
     }
@@ -326,83 +326,5 @@ public final class TransformerEncoder implements Encoder {
             }
         }
         return Nd4j.create(p, new long[] {b, (long) b * len}, 'c').castTo(dtype);
-    }
-
-    /**
-     * What a differentiable pass keeps for its backward pass beyond the hidden states: each layer's activations, the
-     * dropout masks outside the layers (null where none was drawn) and the classifier's input as it was dropped.
-     */
-    private record Activations(List<EncoderLayer.Cache> caches, INDArray embeddingDropout, INDArray headInput,
-                               INDArray headDropout) {
-    }
-
-    /** This engine's forward pass: public outputs plus the caches its backward pass reads. */
-    public static final class Pass implements ForwardPass {
-        private final Batch batch;
-        private final INDArray logits;
-        private final List<INDArray> hidden;
-        private final INDArray pooled;
-        private final INDArray pooling;
-        private final InputLayer.Pass inputs;
-        private final LayerNorm.Result embNorm;
-        /** Null for a pass from {@link #infer}. */
-        private final Activations activations;
-
-        private Pass(Batch batch, INDArray logits, List<INDArray> hidden, INDArray pooled, INDArray pooling,
-                     InputLayer.Pass inputs, LayerNorm.Result embNorm, Activations activations) {
-            this.batch = batch;
-            this.logits = logits;
-            this.hidden = hidden;
-            this.pooled = pooled;
-            this.pooling = pooling;
-            this.inputs = inputs;
-            this.embNorm = embNorm;
-            this.activations = activations;
-        }
-
-        @Override
-        public Batch batch() {
-            return batch;
-        }
-
-        @Override
-        public INDArray logits() {
-            return logits;
-        }
-
-        @Override
-        public List<INDArray> hiddenStates() {
-            return hidden;
-        }
-
-        @Override
-        public INDArray pooled() {
-            return pooled;
-        }
-
-        @Override
-        public INDArray linearInput(String weight) {
-            if (activations == null) {
-                return null;
-            }
-            List<EncoderLayer.Cache> caches = activations.caches();
-            for (int l = 0; l < caches.size(); l++) {
-                EncoderLayer.Cache c = caches.get(l);
-                if (weight.equals(ParameterNames.query(l, "weight")) || weight.equals(ParameterNames.key(l, "weight"))
-                        || weight.equals(ParameterNames.value(l, "weight"))) {
-                    return c.input();
-                }
-                if (weight.equals(ParameterNames.attentionOutput(l, "weight"))) {
-                    return c.context();
-                }
-                if (weight.equals(ParameterNames.ffnIn(l, "weight"))) {
-                    return c.norm1().output();
-                }
-                if (weight.equals(ParameterNames.ffnOut(l, "weight"))) {
-                    return c.ffnAct() == null ? null : c.ffnAct().output();
-                }
-            }
-            return null;
-        }
     }
 }

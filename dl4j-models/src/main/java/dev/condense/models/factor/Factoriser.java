@@ -101,15 +101,17 @@ public final class Factoriser {
      */
     public static Factorised inWeightBasis(ModelState model, Map<String, Integer> ranks) {
         Map<String, double[]> energies = new TreeMap<>();
-        ranks.forEach((name, rank) -> {
-            double[] s = Svd.of(NdArrays.fromTensor(model.weights().get(name), DataType.DOUBLE)).s().toDoubleVector();
+        ModelState factorised = replaceByFactors(model, ranks, (name, dense, rank) -> {
+            Svd svd = svdOf(name, dense, rank);
+            double[] s = svd.s().toDoubleVector();
             double[] energy = new double[rank];
             for (int i = 0; i < rank; i++) {
                 energy[i] = s[i] * s[i];
             }
             energies.put(name, energy);
+            return svd.truncate(rank).balancedFactors(DataType.FLOAT);
         });
-        return new Factorised(factorise(model, ranks), energies);
+        return new Factorised(factorised, energies);
     }
 
     /**
@@ -219,6 +221,11 @@ public final class Factoriser {
     }
 
     private static INDArray[] factors(String name, Tensor dense, int rank) {
+        return svdOf(name, dense, rank).truncate(rank).balancedFactors(DataType.FLOAT);
+    }
+
+    /** The SVD of a dense matrix that is to keep {@code rank} directions, refused when it cannot. */
+    private static Svd svdOf(String name, Tensor dense, int rank) {
         if (dense.shape().length != 2) {
             throw new IllegalArgumentException("'" + name + "' is not a matrix");
         }
@@ -226,7 +233,7 @@ public final class Factoriser {
         if (rank < 1 || rank > svd.rank()) {
             throw new IllegalArgumentException("rank " + rank + " of '" + name + "' is outside 1.." + svd.rank());
         }
-        return svd.truncate(rank).balancedFactors(DataType.FLOAT);
+        return svd;
     }
 
     /**

@@ -6,6 +6,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.FloatBuffer;
 
+import static dev.condense.models.nn.SplitMix64.GOLDEN_GAMMA;
+import static dev.condense.models.nn.SplitMix64.mix;
+
 /**
  * Inverted dropout's mask (Srivastava et al., 2014): 0 for a dropped element, 1/(1 − rate) for a kept one, so the
  * expected activation is unchanged and inference needs no rescaling.
@@ -47,7 +50,7 @@ public final class DropoutMask {
                 int start = b * BLOCK;
                 int length = Math.min(BLOCK, n - start);
                 for (int j = 0; j < length; j++) {
-                    block[j] = (mix(seed + (start + j + 1L) * 0x9E3779B97F4A7C15L) >>> (64 - FRACTION_BITS))
+                    block[j] = (mix(seed + (start + j + 1L) * GOLDEN_GAMMA) >>> (64 - FRACTION_BITS))
                             >= threshold ? kept : 0f;
                 }
                 out.put(start, block, 0, length);
@@ -64,10 +67,4 @@ public final class DropoutMask {
         return mix(seed ^ mix(index + 0x632BE59BD9B4E019L));
     }
 
-    /** SplitMix64's finaliser: every input bit affects every output bit. */
-    private static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
-    }
 }

@@ -7,6 +7,9 @@ import org.apache.spark.api.java.JavaRDD;
 
 import java.util.Arrays;
 
+import static dev.condense.models.nn.SplitMix64.GOLDEN_GAMMA;
+import static dev.condense.models.nn.SplitMix64.mix;
+
 /**
  * What a data set holds, in one number: the count of its examples and an order-free digest of their ids, labels
  * and inputs (token ids, or audio features and transcripts), computed in the same pass that reads and checks them.
@@ -35,7 +38,7 @@ public record DataDigest(long count, long digest) {
     }
 
     static long hash(Example e) {
-        long h = mix(e.id()) ^ mix(0x9E3779B97F4A7C15L + e.label());
+        long h = mix(e.id()) ^ mix(GOLDEN_GAMMA + e.label());
         if (e.input() instanceof Encoding text) {
             h = mix(h + Arrays.hashCode(text.ids()));
             h = mix(h + Arrays.hashCode(text.typeIds()));
@@ -46,12 +49,5 @@ public record DataDigest(long count, long digest) {
             throw new IllegalArgumentException("no digest for " + e.input().getClass().getName());
         }
         return h;
-    }
-
-    /** SplitMix64's finaliser: every input bit moves about half the output bits, so summing hashes loses little. */
-    private static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 }
