@@ -237,21 +237,22 @@ public final class Factoriser {
     }
 
     /**
-     * Ends rank learning. Each gated matrix keeps as many directions as its gates are expected to keep,
-     * k = round(Σ_i P(z_i ≠ 0)) (at least 1), choosing those with the largest log α, as CoFi fixes its masks; each kept
-     * gate takes its mean E[z] and is folded into U (U·diag(z) for the kept columns, the matching rows of V). The
-     * count makes the saved model as large as the L0 budget asked for: the usual rule, z = clip(σ(log α)·(ζ − γ) +
-     * γ), closes every gate with log α below about −2.4 although it was open with probability up to 0.31 during
-     * training, and so kept 9.3% of the values where the budget's expected share was 15.6% (docs/BENCHMARKS.md).
+     * Ends rank learning. Each gated matrix keeps the directions {@code kept} names ({@link RankBudget#keptDirections}:
+     * as many as its gates are expected to keep, k = round(Σ_i P(z_i ≠ 0)), those with the largest log α, as CoFi
+     * fixes its masks); each kept gate takes its mean E[z] and is folded into U (U·diag(z) for the kept columns, the
+     * matching rows of V). The count makes the saved model as large as the L0 budget asked for: the usual rule,
+     * z = clip(σ(log α)·(ζ − γ) + γ), closes every gate with log α below about −2.4 although it was open with
+     * probability up to 0.31 during training, and so kept 9.3% of the values where the budget's expected share was
+     * 15.6% (docs/BENCHMARKS.md).
      */
-    public static ModelState applyGates(ModelState model, Map<String, INDArray> logAlpha, HardConcrete gates) {
+    public static ModelState applyGates(ModelState model, Map<String, INDArray> logAlpha, Map<String, int[]> kept,
+                                        HardConcrete gates) {
         EncoderSpec spec = model.spec();
         Map<String, Integer> ranks = new TreeMap<>(spec.ranks());
         TensorMap weights = model.weights().copy();
         logAlpha.forEach((name, la) -> {
-            INDArray alpha = la.castTo(DataType.DOUBLE);
-            int[] keep = keptDirections(alpha, gates);
-            INDArray mean = gates.expected(alpha);
+            int[] keep = kept.get(name);
+            INDArray mean = gates.expected(la.castTo(DataType.DOUBLE));
             double[] zKept = new double[keep.length];
             for (int i = 0; i < keep.length; i++) {
                 zKept[i] = mean.getDouble(keep[i]);
@@ -265,6 +266,46 @@ public final class Factoriser {
             ranks.put(name, keep.length);
         });
         return new ModelState(spec.withGeometry(spec.hidden(), spec.layerShapes(), ranks), weights);
+    }
+
+    /**
+     * The model with every factor pair that is no smaller than the dense matrix it stands for, r·(in + out) ≥ in·out,
+     * multiplied back into that matrix: such a pair holds more values and costs more multiply-adds per token than the
+     * dense matrix, and runs slower as two GEMMs than as one. A matrix gated from full rank keeps that many directions
+     * when its data needs them, typically where structured pruning has already narrowed it (a layer's few heads).
+     * LoSparse's factors, which add to a sparse residual, are left alone.
+     */
+    public static ModelState multiplyOutLargeFactors(ModelState model) {
+        EncoderSpec spec = model.spec();
+        Map<String, String> denseOfFirstFactor = new TreeMap<>();
+        Set<String> secondFactors = new HashSet<>();
+        for (String weight : spec.ranks().keySet()) {
+            if (spec.residualRows(weight) == null && largerThanDense(model, weight)) {
+                denseOfFirstFactor.put(ParameterNames.factorU(weight), weight);
+                secondFactors.add(ParameterNames.factorV(weight));
+            }
+        }
+        Map<String, Integer> ranks = new TreeMap<>(spec.ranks());
+        TensorMap weights = new TensorMap();
+        for (Map.Entry<String, Tensor> e : model.weights().asMap().entrySet()) {
+            String weight = denseOfFirstFactor.get(e.getKey());
+            if (weight != null) {
+                INDArray u = NdArrays.fromTensor(e.getValue(), DataType.DOUBLE);
+                INDArray v = NdArrays.fromTensor(model.weights().get(ParameterNames.factorV(weight)), DataType.DOUBLE);
+                weights.put(weight, NdArrays.toTensor(u.mmul(v).castTo(DataType.FLOAT)));
+                ranks.remove(weight);
+            } else if (!secondFactors.contains(e.getKey())) {
+                weights.put(e.getKey(), e.getValue().copy());
+            }
+        }
+        return new ModelState(spec.withGeometry(spec.hidden(), spec.layerShapes(), ranks, spec.residualRows()),
+                weights);
+    }
+
+    private static boolean largerThanDense(ModelState model, String weight) {
+        long[] u = model.weights().get(ParameterNames.factorU(weight)).shape();
+        long[] v = model.weights().get(ParameterNames.factorV(weight)).shape();
+        return u[1] * (u[0] + v[1]) >= u[0] * v[1];
     }
 
     /**

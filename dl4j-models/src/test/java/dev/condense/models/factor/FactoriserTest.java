@@ -39,6 +39,31 @@ class FactoriserTest {
         assertEquals(0.0, a.sub(b).amaxNumber().doubleValue(), 1e-5, "float factors of an exact decomposition");
     }
 
+    /**
+     * Factors no smaller than their matrix (8 × 12 at rank 5: 100 values for 96) are multiplied back into it, smaller
+     * ones (the query at rank 3: 48 for 64) stay, and the model computes what it computed before.
+     */
+    @Test
+    void factorsNoSmallerThanTheirMatrixAreMultipliedBack() {
+        ModelState dense = TinyEncoders.randomState(TinyEncoders.spec(), 43);
+        String query = ParameterNames.query(1, "weight");
+        ModelState factorised = Factoriser.factorise(dense, Map.of(FFN_IN, 5, query, 3));
+        ModelState merged = Factoriser.multiplyOutLargeFactors(factorised);
+
+        assertEquals(Map.of(query, 3), merged.spec().ranks());
+        assertTrue(merged.weights().contains(FFN_IN));
+        assertFalse(merged.weights().contains(ParameterNames.factorU(FFN_IN)));
+        assertFalse(merged.weights().contains(ParameterNames.factorV(FFN_IN)));
+        assertTrue(merged.weights().contains(ParameterNames.factorU(query)));
+        assertEquals(new ArrayList<>(factorised.weights().asMap().keySet()).indexOf(ParameterNames.factorU(FFN_IN)),
+                new ArrayList<>(merged.weights().asMap().keySet()).indexOf(FFN_IN), "in the factors' place");
+        INDArray a = TransformerEncoder.of(factorised, DataType.DOUBLE, Set.of()).forward(TinyEncoders.batch())
+                .logits();
+        INDArray b = TransformerEncoder.of(merged, DataType.DOUBLE, Set.of()).forward(TinyEncoders.batch()).logits();
+        assertEquals(0.0, a.sub(b).amaxNumber().doubleValue(), 1e-5);
+        assertEquals(Map.of(query, 3), Factoriser.multiplyOutLargeFactors(merged).spec().ranks(), "idempotent");
+    }
+
     @Test
     void truncatedFactorsAreTheBestApproximationOfTheirRank() {
         ModelState dense = TinyEncoders.randomState(TinyEncoders.spec(), 42);

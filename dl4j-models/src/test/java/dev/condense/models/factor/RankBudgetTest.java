@@ -7,13 +7,16 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,21 +59,82 @@ class RankBudgetTest {
         }
     }
 
-    /** Descent on the gates and ascent on the multipliers, with no data loss, meets the budget from all-open gates. */
+    /** Under the ceiling the budget neither moves the gates nor raises its price. */
     @Test
-    void theLagrangianDrivesTheExpectedShareToTheTarget() {
+    void belowTheCeilingThePenaltyAndItsGradientsVanish() {
+        Map<String, INDArray> la = logAlpha(-4.0);
+        assertTrue(BUDGET.expectedShare(la) < BUDGET.target());
+        RankBudget.Terms terms = BUDGET.terms(la, 3.0, 2.0);
+        assertEquals(0.0, terms.penalty());
+        assertEquals(0.0, terms.dLambda1());
+        assertEquals(0.0, terms.dLambda2());
+        terms.dLogAlpha().values().forEach(d -> assertEquals(0.0, d.amaxNumber().doubleValue()));
+        RankBudget.Terms above = BUDGET.terms(logAlpha(1.0), 3.0, 2.0);
+        assertEquals(BUDGET.expectedShare(logAlpha(1.0)) - 0.3, above.dLambda1(), 1e-12);
+        assertTrue(above.penalty() > 0);
+    }
+
+    /**
+     * Adam-like steps (the rate times the gradient's sign) on the gates, against a data loss that wants every
+     * direction open (−0.05·Σ P(open)), and on the multipliers: the expected share comes down to the ceiling and
+     * stays at it, and λ₁ never falls. Under CoFi's equality λ₁ would have to turn back once e met the target (its
+     * gradient e − t turns negative), at Adam's pace, which on SST-2 carried e from 0.20 down to 0.144; here, below
+     * the ceiling, only the data moves the gates.
+     */
+    @Test
+    void theLagrangianHoldsTheExpectedShareAtTheCeiling() {
         Map<String, INDArray> la = logAlpha(3.0);
         la.get("a").addi(Nd4j.linspace(DataType.DOUBLE, 0, 0.5, 6));
+        double dataWeight = 0.05;
         double lambda1 = 0;
         double lambda2 = 0;
+        double lowest = 1;
+        boolean lambdaFell = false;
         for (int step = 0; step < 3000; step++) {
             RankBudget.Terms t = BUDGET.terms(la, lambda1, lambda2);
-            t.dLogAlpha().forEach((m, d) -> la.get(m).subi(d.mul(5.0)));
-            lambda1 += 0.05 * t.dLambda1();
-            lambda2 += 0.05 * t.dLambda2();
+            t.dLogAlpha().forEach((m, d) -> {
+                INDArray data = HardConcrete.DEFAULT.openProbabilityGradient(la.get(m)).muli(-dataWeight);
+                la.get(m).subi(Transforms.sign(d.add(data), false).muli(0.02));
+            });
+            lambdaFell |= t.dLambda1() < 0;
+            lambda1 += 0.01 * Math.signum(t.dLambda1());
+            lambda2 += 0.01 * Math.signum(t.dLambda2());
+            if (step > 1500) {
+                lowest = Math.min(lowest, BUDGET.expectedShare(la));
+            }
         }
         assertEquals(0.3, BUDGET.expectedShare(la), 0.01);
+        assertTrue(lowest > 0.29, "the share fell to " + lowest);
+        assertFalse(lambdaFell, "λ₁ never has to come back down");
     }
+
+    /**
+     * At the end each matrix keeps its expected count, and if that is above the ceiling the weakest directions across
+     * the matrices go first, never a matrix's last: here "a" keeps its 6 (96 values) and "b" its 8 (128) by count,
+     * 224 where 124 × 0.3 = 37.2 are allowed, so each keeps only its strongest direction (32 values); with room for
+     * 62, "a" keeps its two strongest as well.
+     */
+    @Test
+    void theFinalDirectionsKeepAtMostTheTarget() {
+        Map<String, INDArray> la = new LinkedHashMap<>();
+        la.put("a", Nd4j.createFromArray(9.0, 8, 5, 4, 2, 7));
+        la.put("b", Nd4j.createFromArray(1.0, 3, 2.5, 2.2, 2.1, 2.3, 2.4, 2.6));
+        assertEquals(224 / 124.0, BUDGET.keptShare(la), 1e-12, "by count, before the ceiling");
+        Map<String, int[]> kept = BUDGET.keptDirections(la);
+        assertArrayEquals(new int[] {0}, kept.get("a"));
+        assertArrayEquals(new int[] {1}, kept.get("b"));
+
+        RankBudget roomier = new RankBudget(BUDGET.matrices(), 124, 0.5, HardConcrete.DEFAULT);
+        assertArrayEquals(new int[] {0, 1}, roomier.keptDirections(la).get("a"));
+        assertArrayEquals(new int[] {1}, roomier.keptDirections(la).get("b"));
+
+        Map<String, INDArray> under = logAlpha(-5.0);
+        under.get("a").putScalar(0, 6.0);
+        under.get("a").putScalar(3, 6.0);
+        assertArrayEquals(new int[] {0, 3}, roomier.keptDirections(under).get("a"), "under the ceiling: the count");
+        assertEquals(1, roomier.keptDirections(under).get("b").length, "at least one direction");
+    }
+
     /**
      * The tiny encoder has two layers of four 8×8 attention matrices (512 values) and two 8×12 / 12×8 FFN matrices
      * (384): gating the FFN matrices leaves the attention's 512 of the 896 fixed, so a target of 0.8 leaves

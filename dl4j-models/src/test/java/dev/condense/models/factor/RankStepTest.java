@@ -110,15 +110,18 @@ class RankStepTest {
         Batch batch = TinyEncoders.batch();
         ReplicaResult result = trainer.train(state, Collections.nCopies(400, batch).iterator(), 400);
         double share = budget.expectedShare(RankStep.logAlpha(result.state().extra(), budget));
-        assertEquals(TARGET, share, 0.1, "expected share after 400 steps");
+        assertTrue(share < TARGET + 0.02 && share > TARGET - 0.2, "expected share after 400 steps: " + share);
         assertTrue(result.sums().contains(RankStep.PENALTY));
 
         Map<String, INDArray> logAlpha = RankStep.logAlpha(result.state().extra(), budget);
-        ModelState cut = Factoriser.applyGates(result.state().model(), logAlpha, HardConcrete.DEFAULT);
+        Map<String, int[]> directions = budget.keptDirections(logAlpha);
+        ModelState cut = Factoriser.applyGates(result.state().model(), logAlpha, directions, HardConcrete.DEFAULT);
         int kept = cut.spec().ranks().values().stream().mapToInt(Integer::intValue).sum();
         assertTrue(kept < 4 * 8, "closed directions are cut out: " + cut.spec().ranks());
-        logAlpha.forEach((name, la) -> assertEquals(Math.max(1, Math.round(HardConcrete.DEFAULT.openProbability(la)
-                .sumNumber().doubleValue())), cut.spec().rank(name), name + " keeps its expected count"));
+        logAlpha.forEach((name, la) -> assertTrue(Math.max(1, Math.round(HardConcrete.DEFAULT.openProbability(la)
+                .sumNumber().doubleValue())) >= cut.spec().rank(name), name + " keeps at most its expected count"));
+        assertTrue(valuesOf(budget, directions) <= budget.target() * budget.referenceValues() + 1e-9,
+                "the cut model keeps at most the target");
 
         // the cut model is the gated one with each kept gate at its mean and the others shut
         TransformerEncoder gated = TransformerEncoder.of(result.state().model(), DataType.DOUBLE, Set.of());
@@ -126,7 +129,7 @@ class RankStepTest {
         logAlpha.forEach((name, la) -> {
             INDArray mean = HardConcrete.DEFAULT.expected(la);
             INDArray shut = mean.mul(0.0);
-            for (int i : Factoriser.keptDirections(la, HardConcrete.DEFAULT)) {
+            for (int i : directions.get(name)) {
                 shut.putScalar(i, mean.getDouble(i));
             }
             z.put(name, shut);
@@ -135,5 +138,9 @@ class RankStepTest {
         INDArray expected = gated.forward(batch).logits();
         INDArray actual = TransformerEncoder.of(cut, DataType.DOUBLE, Set.of()).forward(batch).logits();
         assertEquals(0.0, expected.sub(actual).amaxNumber().doubleValue(), 1e-5);
+    }
+
+    private static long valuesOf(RankBudget budget, Map<String, int[]> directions) {
+        return budget.matrices().stream().mapToLong(m -> (m.in() + m.out()) * directions.get(m.weight()).length).sum();
     }
 }

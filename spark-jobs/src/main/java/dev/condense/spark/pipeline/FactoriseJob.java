@@ -33,9 +33,10 @@ import java.util.function.Consumer;
  * {@code factorise}: learned ranks. Each selected encoder matrix of the (shrunk) model becomes full-rank factors in
  * the configured basis (its outputs' directions on the training data, or its singular vectors) with a hard-concrete
  * gate per direction, warm-started from the direction's energy; the factors and gates train over Spark rounds under
- * distillation from the teacher while an L0 budget brings the expected kept values to the target; then the closed
- * directions are cut ({@link Factoriser#applyGates}) and the model is saved to {@code <run>/factorised}, evaluated,
- * and described in its {@code metrics.json}.
+ * distillation from the teacher while an L0 budget holds the expected kept values under the target; then the closed
+ * directions are cut ({@link Factoriser#applyGates}), factors no smaller than their dense matrix are multiplied back
+ * into it ({@link Factoriser#multiplyOutLargeFactors}), and the model is saved to {@code <run>/factorised},
+ * evaluated, and described in its {@code metrics.json}.
  */
 public final class FactoriseJob {
 
@@ -101,7 +102,14 @@ public final class FactoriseJob {
                 }, initial, log);
 
         Map<String, INDArray> logAlpha = RankStep.logAlpha(outcome.state().extra(), budget);
-        ModelState result = Factoriser.applyGates(outcome.state().model(), logAlpha, budget.gates());
+        ModelState cut = Factoriser.applyGates(outcome.state().model(), logAlpha, budget.keptDirections(logAlpha),
+                budget.gates());
+        ModelState result = Factoriser.multiplyOutLargeFactors(cut);
+        List<String> multipliedOut = cut.spec().ranks().keySet().stream()
+                .filter(w -> result.spec().rank(w) == 0).toList();
+        if (!multipliedOut.isEmpty()) {
+            log.accept("factorise: dense again, their factors being no smaller: " + multipliedOut);
+        }
         String output = run.model(RunLayout.Model.FACTORISED);
         DistilledTraining.Saved saved = training.save(result, output, List.of(Provenance.parent(conf, "model", input),
                 Provenance.parent(conf, "teacher", teacherPath)), t, outcome);
@@ -118,6 +126,7 @@ public final class FactoriseJob {
         json.put("forward_flops_128_tokens", FlopCount.of(result, MetricsJson.FLOP_LENGTH).total());
         json.put("parameters", counts.total());
         json.put("ranks", result.spec().ranks());
+        json.put("dense_again", multipliedOut);
         json.put("full_ranks", gated.spec().ranks());
         MetricsJson.write(conf, RunLayout.metricsIn(output), json);
         log.accept(String.format("factorised dev accuracy %.4f (teacher %.4f, %+.2f points); encoder matrix values "

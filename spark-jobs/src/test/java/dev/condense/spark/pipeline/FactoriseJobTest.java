@@ -52,7 +52,10 @@ class FactoriseJobTest {
         return SettingsLoader.load("", "test", all);
     }
 
-    /** The default basis: the FFN matrices' output directions, from the moments of the training rows' inputs. */
+    /**
+     * The default basis: the FFN matrices' output directions, from the moments of the training rows' inputs. Four
+     * steps leave the gates near their start; the saved model still keeps at most the target.
+     */
     @Test
     void gatedFactorsTrainUnderTheBudgetAndTheCutModelIsSavedWithItsRanks() throws Exception {
         List<String> log = new ArrayList<>();
@@ -69,6 +72,13 @@ class FactoriseJobTest {
         assertEquals(384, m.get("full_ranks").get("layer.0.ffn.in.weight").asInt());
         assertEquals(32, m.get("examples").asInt());
         assertEquals("outputs", m.get("basis").asText());
+        double countedShare = log.stream().filter(line -> line.startsWith("factorise round 2: "))
+                .map(line -> line.replaceAll(".*kept share ([0-9.]+).*", "$1")).mapToDouble(Double::parseDouble)
+                .findFirst().orElseThrow();
+        assertTrue(countedShare > 0.6, "four steps leave the gates' expected counts above the target: " + countedShare);
+        assertTrue(m.get("encoder_matrix_share_of_teacher").asDouble() <= 0.6, "the final cut holds the model to "
+                + "the target: " + m.get("encoder_matrix_share_of_teacher"));
+        assertEquals(0, m.get("dense_again").size(), "rank-limited FFN factors are smaller than their matrices");
     }
 
     @Test
