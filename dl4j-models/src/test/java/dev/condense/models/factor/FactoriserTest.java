@@ -4,6 +4,7 @@ import dev.condense.models.encoder.Batch;
 import dev.condense.models.encoder.TinyEncoders;
 import dev.condense.models.encoder.TransformerEncoder;
 import dev.condense.models.nn.Svd;
+import dev.condense.models.prune.MatrixKind;
 import dev.condense.models.state.ModelState;
 import dev.condense.models.state.NdArrays;
 import dev.condense.models.state.ParameterNames;
@@ -14,9 +15,11 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -62,6 +65,43 @@ class FactoriserTest {
         INDArray b = TransformerEncoder.of(merged, DataType.DOUBLE, Set.of()).forward(TinyEncoders.batch()).logits();
         assertEquals(0.0, a.sub(b).amaxNumber().doubleValue(), 1e-5);
         assertEquals(Map.of(query, 3), Factoriser.multiplyOutLargeFactors(merged).spec().ranks(), "idempotent");
+    }
+
+    /**
+     * Learned ranks after structured pruning start from the shrunk model: its dense matrices (layer 0's single head of
+     * size 4 and five neurons, layer 1's FFN, layer 2's two heads; layer 1 has no attention and layer 2 no FFN, and
+     * four matrices are factors already) take full-rank factors in their outputs' basis, and the model computes what
+     * it computed. Factors at full rank are never smaller than a matrix, so multiplying them back restores the dense
+     * matrices, still computing the same.
+     */
+    @Test
+    void aShrunkModelFactorisesAtFullRankWithoutChangeAndMultipliesBack() {
+        ModelState shrunk = TinyEncoders.randomState(TinyEncoders.shrunkSpec(), 47);
+        TransformerEncoder engine = TransformerEncoder.of(shrunk, DataType.DOUBLE, Set.of());
+        Map<String, Integer> full = Factoriser.fullRanks(shrunk.spec(), EnumSet.allOf(MatrixKind.class));
+        assertEquals(Map.of(ParameterNames.key(0, "weight"), 4, ParameterNames.value(0, "weight"), 4,
+                ParameterNames.attentionOutput(0, "weight"), 4, ParameterNames.ffnIn(1, "weight"), 8,
+                ParameterNames.ffnOut(1, "weight"), 8, ParameterNames.query(2, "weight"), 8,
+                ParameterNames.key(2, "weight"), 8, ParameterNames.value(2, "weight"), 8), full);
+        InputMoments moments = InputMoments.of(engine, List.of(TinyEncoders.batch()).iterator(),
+                List.copyOf(full.keySet()));
+        ModelState factorised = Factoriser.inOutputBasis(shrunk, full, moments).model();
+        assertEquals(12, factorised.spec().ranks().size());
+
+        INDArray expected = engine.forward(TinyEncoders.batch()).logits();
+        INDArray gated = TransformerEncoder.of(factorised, DataType.DOUBLE, Set.of()).forward(TinyEncoders.batch())
+                .logits();
+        assertEquals(0.0, expected.sub(gated).amaxNumber().doubleValue(), 1e-4);
+
+        ModelState merged = Factoriser.multiplyOutLargeFactors(factorised);
+        assertEquals(shrunk.spec().ranks().keySet().stream().filter(w -> {
+            long[] u = shrunk.weights().get(ParameterNames.factorU(w)).shape();
+            long[] v = shrunk.weights().get(ParameterNames.factorV(w)).shape();
+            return u[1] * (u[0] + v[1]) < u[0] * v[1];
+        }).collect(Collectors.toSet()), merged.spec().ranks().keySet(), "what was factorised and smaller stays");
+        INDArray back = TransformerEncoder.of(merged, DataType.DOUBLE, Set.of()).forward(TinyEncoders.batch())
+                .logits();
+        assertEquals(0.0, expected.sub(back).amaxNumber().doubleValue(), 1e-4);
     }
 
     @Test
