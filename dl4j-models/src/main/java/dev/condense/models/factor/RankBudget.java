@@ -40,6 +40,10 @@ public record RankBudget(List<Matrix> matrices, long referenceValues, double tar
 
     /** One gated matrix: its dense weight name and shape [in, out]. */
     public record Matrix(String weight, long in, long out) implements java.io.Serializable {
+        /** The values one kept direction costs: a column of U and a row of V. */
+        long valuesPerDirection() {
+            return in + out;
+        }
     }
 
     public RankBudget {
@@ -83,7 +87,7 @@ public record RankBudget(List<Matrix> matrices, long referenceValues, double tar
     public double expectedShare(Map<String, INDArray> logAlpha) {
         double kept = 0;
         for (Matrix m : matrices) {
-            kept += (m.in() + m.out()) * gates.openProbability(logAlpha.get(m.weight())).sumNumber().doubleValue();
+            kept += m.valuesPerDirection() * gates.openProbability(logAlpha.get(m.weight())).sumNumber().doubleValue();
         }
         return kept / referenceValues;
     }
@@ -93,11 +97,11 @@ public record RankBudget(List<Matrix> matrices, long referenceValues, double tar
      * before {@link #keptDirections} holds the total to the target.
      */
     public double keptShare(Map<String, INDArray> logAlpha) {
-        Map<String, int[]> kept = new LinkedHashMap<>();
+        double kept = 0;
         for (Matrix m : matrices) {
-            kept.put(m.weight(), Factoriser.keptDirections(logAlpha.get(m.weight()), gates));
+            kept += (double) m.valuesPerDirection() * Factoriser.keptDirections(logAlpha.get(m.weight()), gates).length;
         }
-        return valuesOf(kept) / referenceValues;
+        return kept / referenceValues;
     }
 
     /**
@@ -121,7 +125,7 @@ public record RankBudget(List<Matrix> matrices, long referenceValues, double tar
                 candidates.add(new Direction(j, i, la[i]));
             }
             kept.add(directions);
-            values += (double) (m.in() + m.out()) * directions.size();
+            values += (double) m.valuesPerDirection() * directions.size();
         }
         candidates.sort(Comparator.comparingDouble(Direction::logAlpha));
         double allowed = target * referenceValues;
@@ -129,7 +133,7 @@ public record RankBudget(List<Matrix> matrices, long referenceValues, double tar
             Direction d = candidates.get(c);
             if (kept.get(d.matrix()).size() > 1) {
                 kept.get(d.matrix()).remove(d.index());
-                values -= matrices.get(d.matrix()).in() + matrices.get(d.matrix()).out();
+                values -= matrices.get(d.matrix()).valuesPerDirection();
             }
         }
         Map<String, int[]> out = new LinkedHashMap<>();
@@ -137,14 +141,6 @@ public record RankBudget(List<Matrix> matrices, long referenceValues, double tar
             out.put(matrices.get(j).weight(), kept.get(j).stream().mapToInt(Integer::intValue).toArray());
         }
         return out;
-    }
-
-    private double valuesOf(Map<String, int[]> kept) {
-        double values = 0;
-        for (Matrix m : matrices) {
-            values += (double) (m.in() + m.out()) * kept.get(m.weight()).length;
-        }
-        return values;
     }
 
     /** The penalty and its gradients: ∂/∂log α per matrix, and ∂/∂λ₁ = x, ∂/∂λ₂ = x² (never negative). */
@@ -164,7 +160,7 @@ public record RankBudget(List<Matrix> matrices, long referenceValues, double tar
         Map<String, INDArray> d = new LinkedHashMap<>();
         for (Matrix m : matrices) {
             d.put(m.weight(), gates.openProbabilityGradient(logAlpha.get(m.weight()))
-                    .muli(dShare * (m.in() + m.out()) / referenceValues));
+                    .muli(dShare * m.valuesPerDirection() / referenceValues));
         }
         return new Terms(lambda1 * excess + lambda2 * excess * excess, e, d, excess, excess * excess);
     }
